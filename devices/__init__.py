@@ -1,0 +1,1 @@
+"""Hardware abstraction: camera, scanner and printer behind plain-Python interfaces. No Qt."""

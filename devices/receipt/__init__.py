@@ -1,0 +1,1 @@
+"""Device-neutral receipts: a document model and its ESC/POS and PNG renderers."""

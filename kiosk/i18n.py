@@ -1,0 +1,40 @@
+"""One translation mechanism for every user-facing string: a keyed catalogue, zh_CN and en.
+
+The catalogue is data (``config/i18n/messages.toml``). An unknown key returns the key itself
+and is logged once, and a test fails on any key missing a language.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from kiosk.config_loader import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh_CN", "en")
+CATALOGUE = PROJECT_ROOT / "config" / "i18n" / "messages.toml"
+_reported: set[str] = set()
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: Path = CATALOGUE) -> dict[str, dict[str, str]]:
+    """The catalogue as {key: {language: text}}."""
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    return {key: dict(value) for key, value in data.items()}
+
+
+def tr(key: str, language: str = "zh_CN", **fields: object) -> str:
+    """The text for ``key`` in ``language``, with ``{name}`` fields filled in."""
+    entry = load_catalogue().get(key)
+    if entry is None or language not in entry:
+        if key not in _reported:
+            _reported.add(key)
+            log.warning("no %s translation for %r", language, key)
+        return key
+    text = entry[language]
+    return text.format(**fields) if fields else text

@@ -1,0 +1,1 @@
+"""PySide6 user interface: the main window, screens and touch widgets."""
