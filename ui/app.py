@@ -50,7 +50,8 @@ def run_app(args: argparse.Namespace) -> int:
     if args.quit_after:
         def finish() -> None:
             if args.screenshot:
-                window.grab().save(args.screenshot)
+                # the whole screen as the window system shows it, not just our widget tree
+                window.screen().grabWindow(0).save(args.screenshot)
             app.quit()
 
         QTimer.singleShot(int(args.quit_after * 1000), finish)

@@ -1,0 +1,87 @@
+"""Drives the real application in a real X window under Xvfb and saves what the screen shows.
+
+Screenshots go to ``out/e2e/`` in the project for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+PROJECT = Path(__file__).resolve().parents[2]
+OUT = PROJECT / "out" / "e2e"
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_display() -> str:
+    for n in range(140, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return f":{n}"
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture
+def xvfb_display() -> Iterator[str]:
+    if shutil.which("Xvfb") is None:
+        pytest.fail("Xvfb is not installed: scripts/bootstrap installs it (Debian package xvfb)")
+    display = _free_display()
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    socket = Path(f"/tmp/.X11-unix/X{display[1:]}")
+    for _ in range(100):
+        if socket.exists():
+            break
+        time.sleep(0.05)
+    wm = subprocess.Popen(
+        ["matchbox-window-manager", "-use_titlebar", "no"],
+        env={**os.environ, "DISPLAY": display},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield display
+    finally:
+        wm.terminate()
+        xvfb.terminate()
+        wm.wait(5)
+        xvfb.wait(5)
+
+
+def test_kiosk_runs_fullscreen_in_a_real_window(xvfb_display: str, tmp_path: Path) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    shot = OUT / "attract-portrait.png"
+    shot.unlink(missing_ok=True)
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    env["KIOSK_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "run", "--quit-after", "3", "--screenshot", str(shot)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1080, 1920)
+    # Fullscreen took effect: the window's background colour reaches every corner.
+    background = (0xF4, 0xF7, 0xFB)
+    for xy in [(2, 2), (1077, 2), (2, 1917), (1077, 1917)]:
+        assert image.getpixel(xy) == background, xy
+    # The title was drawn in the CJK font: many dark-blue title pixels in the top band.
+    top = image.crop((0, 0, 1080, 300))
+    title_pixels = sum(1 for p in top.getdata() if p[2] > 120 and p[0] < 60)
+    assert title_pixels > 2000
+    assert "Traceback" not in result.stderr
