@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 Image = npt.NDArray[np.uint8]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
+
+
+def as_image(array: object) -> Image:
+    """OpenCV's untyped arrays as the 8-bit images they are."""
+    return cast(Image, array)
 
 
 @dataclass(frozen=True)
@@ -203,7 +209,7 @@ class OpenCVCamera(Camera):
         if self._cap is None:
             return None
         ok, image = self._cap.read()
-        return image if ok else None
+        return as_image(image) if ok else None
 
     def _close(self) -> None:
         if self._cap is not None:
@@ -274,7 +280,9 @@ class SimulatedCamera(Camera):
         else:
             files = []
         if files:
-            images = [self._fit(im) for f in files if (im := cv2.imread(str(f))) is not None]
+            images = [
+                self._fit(as_image(im)) for f in files if (im := cv2.imread(str(f))) is not None
+            ]
             if not images:
                 return False, "camera.error", f"no readable image in {src}"
             self._images = images
@@ -301,7 +309,7 @@ class SimulatedCamera(Camera):
             if not ok and self.loop:
                 self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 ok, image = self._cap.read()
-            return self._fit(image) if ok else None
+            return self._fit(as_image(image)) if ok else None
         if self._images:
             index = int((time.monotonic() - self._started_at) / self.hold_s) % len(self._images)
             return self._images[index]
@@ -331,8 +339,12 @@ class SimulatedCamera(Camera):
         image[:, :, 0] = np.linspace(60, 160, self.width, dtype=np.uint8)[None, :]
         image[:, :, 1] = np.linspace(80, 140, self.height, dtype=np.uint8)[:, None]
         x = self._synthetic_phase
-        cv2.rectangle(image, (x, self.height // 3), (x + 80, self.height // 3 + 80), (255, 255, 255), -1)
-        cv2.putText(image, "SIMULATED CAMERA", (40, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 3)
+        cv2.rectangle(
+            image, (x, self.height // 3), (x + 80, self.height // 3 + 80), (255, 255, 255), -1
+        )
+        cv2.putText(
+            image, "SIMULATED CAMERA", (40, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 3
+        )
         return image
 
 

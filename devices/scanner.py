@@ -9,6 +9,7 @@ front of a camera is read many times a second).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
 import threading
@@ -160,9 +161,9 @@ class CameraScanSource(ScanSource):
             with self._wake:
                 while self._pending is None and not self._stopping:
                     self._wake.wait()
-                if self._stopping:
-                    return
                 frame, self._pending = self._pending, None
+                if self._stopping or frame is None:
+                    return
             try:
                 results = self.decoder.decode(frame.image)
             except Exception:
@@ -335,17 +336,14 @@ class HidScanSource(_ThreadedSource):
                 for event in dev.read():
                     if event.type != evdev.ecodes.EV_KEY:
                         continue
-                    name = evdev.ecodes.KEY.get(event.code, "")
-                    if isinstance(name, list):
-                        name = name[0]
+                    names = evdev.ecodes.KEY.get(event.code, "")
+                    name = names if isinstance(names, str) else names[0]
                     text = keys.feed(name, event.value)
                     if text is not None:
                         self._emit(text.encode("utf-8"))
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 dev.ungrab()
-            except OSError:
-                pass
             dev.close()
 
 

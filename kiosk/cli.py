@@ -23,7 +23,9 @@ def build_parser(extra: CommandAdder | None = None) -> argparse.ArgumentParser:
     """The argument parser; ``extra`` adds more subcommands (the UI layer's)."""
     parser = argparse.ArgumentParser(prog="kiosk", description="融治理中心自助终端")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
-    parser.add_argument("--data-dir", type=Path, help="state directory (default $KIOSK_DATA_DIR or ./var)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="state directory (default $KIOSK_DATA_DIR or ./var)"
+    )
     parser.add_argument("--site", type=Path, help="site configuration file (TOML or JSON)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -62,7 +64,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from devices.decoders import make_decoder
     from kiosk.config_loader import load_config
 
-    name = args.decoder or load_config(config_paths(args.data_dir, args.site)).config.devices.scanner.decoder
+    name = (
+        args.decoder
+        or load_config(config_paths(args.data_dir, args.site)).config.devices.scanner.decoder
+    )
     try:
         decoder = make_decoder(name)
     except ValueError as e:
@@ -76,7 +81,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
             status = 2
             continue
         start = time.perf_counter()
-        results = decoder.decode(image)
+        results = decoder.decode(image.astype("uint8", copy=False))
         ms = (time.perf_counter() - start) * 1000
         line = {"file": str(path), "texts": [r.text for r in results], "ms": round(ms, 3)}
         print(json.dumps(line, ensure_ascii=False), flush=True)

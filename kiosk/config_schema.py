@@ -49,7 +49,9 @@ class ScannerConfig(_Strict):
 
     sources: list[Literal["simulated", "camera", "hid", "serial"]] = ["simulated"]
     decoder: Literal["zxing", "zxing-fast", "pyzbar"] = "zxing"
-    hid_device: str = ""  # /dev/input/by-id/...-event-kbd; empty = first device named like a scanner
+    hid_device: str = (
+        ""  # /dev/input/by-id/...-event-kbd; empty = first device named like a scanner
+    )
     serial_port: str = "/dev/ttyACM0"
     serial_baudrate: int = Field(9600, ge=1200, le=921600)
     fold_window_s: float = Field(2.0, ge=0, le=60)
@@ -94,6 +96,50 @@ class LoggingConfig(_Strict):
     backups: int = Field(5, ge=1, le=50)
 
 
+SERVICE_IDS = ("id_photo", "violations", "antifraud", "points")
+
+
+class UiConfig(_Strict):
+    """Screens, timeouts and accessibility defaults.
+
+    ``idle_timeout_s`` maps a screen name to seconds; ``default`` applies to the rest. The
+    warning before an idle end lasts ``idle_warning_s`` (at least 20 s, WCAG 2.2.1).
+    """
+
+    idle_timeout_s: dict[str, float] = {"default": 60.0, "home": 45.0}
+    idle_warning_s: float = Field(30.0, ge=20.0, le=120.0)
+    elder_scale: float = Field(1.35, ge=1.3, le=2.0)
+    attract_content: str = "content/attract.toml"
+    voice_engine: Literal["espeak", "silent"] = "espeak"
+    voice_in_standard_mode: bool = False
+    volume: int = Field(70, ge=0, le=100)
+    staff_hint: dict[str, str] = {
+        "zh_CN": "请到服务台找工作人员，或拨打服务电话 12345",
+        "en": "Please ask staff at the service desk, or call 12345",
+    }
+
+    @field_validator("idle_timeout_s")
+    @classmethod
+    def _sane_timeouts(cls, v: dict[str, float]) -> dict[str, float]:
+        if "default" not in v:
+            raise ValueError("needs a 'default' entry")
+        for screen, seconds in v.items():
+            if not 10 <= seconds <= 1800:
+                raise ValueError(f"{screen}: {seconds} s is outside 10-1800 s")
+        return v
+
+
+class ServicesConfig(_Strict):
+    """Feature switches: which services this terminal offers."""
+
+    enabled: list[Literal["id_photo", "violations", "antifraud", "points"]] = [
+        "id_photo",
+        "violations",
+        "antifraud",
+        "points",
+    ]
+
+
 class KioskConfig(_Strict):
     """The whole configuration. ``schema_version`` must match what this build understands."""
 
@@ -101,11 +147,15 @@ class KioskConfig(_Strict):
     config_version: str = "defaults"
     terminal: TerminalConfig = TerminalConfig()
     devices: DevicesConfig = DevicesConfig()
+    ui: UiConfig = UiConfig()
+    services: ServicesConfig = ServicesConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")
     @classmethod
     def _known_schema(cls, v: int) -> int:
         if v != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {v} is not supported by this build (expects {SCHEMA_VERSION})")
+            raise ValueError(
+                f"schema_version {v} is not supported by this build (expects {SCHEMA_VERSION})"
+            )
         return v

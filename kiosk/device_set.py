@@ -12,7 +12,7 @@ from typing import Any
 from devices.camera import Camera, build_camera
 from devices.decoders import make_decoder
 from devices.health import HealthLevel, HealthPublisher
-from devices.printer import Printer, build_printer
+from devices.printer import Printer, PrinterSettings, build_printer
 from devices.receipt.document import PaperProfile
 from devices.scanner import (
     CameraScanSource,
@@ -30,18 +30,29 @@ from kiosk.config_schema import KioskConfig, PrinterConfig
 def paper_profile(printer: PrinterConfig) -> PaperProfile:
     """The renderer's view of the configured paper and printer."""
     base = PaperProfile.for_width(printer.paper_width_mm, native_qr=printer.native_qr)
-    return PaperProfile(base.width_mm, base.columns, base.dots, base.native_qr, printer.chinese_mode)
+    return PaperProfile(
+        base.width_mm, base.columns, base.dots, base.native_qr, printer.chinese_mode
+    )
 
 
 def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
     """The configured printer with its durable job store under ``data_dir``."""
     p = config.devices.printer
-    return build_printer(
-        p.model_dump(),
-        store_path=data_dir / "printer" / "jobs.sqlite3",
-        profile=paper_profile(p),
-        sim_dir=data_dir / "printer" / "simulated",
+    settings = PrinterSettings(
+        backend=p.backend,
+        host=p.host,
+        port=p.port,
+        devfile=p.serial_port if p.backend == "serial" else p.file_path,
+        baudrate=p.serial_baudrate,
+        id_vendor=p.usb_vendor,
+        id_product=p.usb_product,
+        output_dir=str(data_dir / "printer" / "simulated"),
+        job_timeout_s=p.job_timeout_s,
+        keep_done_jobs=p.keep_done_jobs,
+        roll_length_mm=float(p.roll_length_mm),
+        paper_low_remaining_mm=float(p.paper_low_at_mm),
     )
+    return build_printer(settings, data_dir / "printer" / "jobs.sqlite3", paper_profile(p))
 
 
 @dataclass
@@ -88,9 +99,15 @@ def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
         if name == "simulated":
             sources.append(SimulatedScanSource())
         elif name == "camera":
-            sources.append(CameraScanSource(camera, make_decoder(sc.decoder), sc.camera_decode_every_n))
+            sources.append(
+                CameraScanSource(camera, make_decoder(sc.decoder), sc.camera_decode_every_n)
+            )
         elif name == "hid":
-            sources.append(HidScanSource(sc.hid_device, reconnect_s=sc.reconnect_s, max_bytes=sc.max_payload_bytes))
+            sources.append(
+                HidScanSource(
+                    sc.hid_device, reconnect_s=sc.reconnect_s, max_bytes=sc.max_payload_bytes
+                )
+            )
         elif name == "serial":
             sources.append(
                 SerialScanSource(
@@ -100,7 +117,9 @@ def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
                     max_bytes=sc.max_payload_bytes,
                 )
             )
-    scanner = Scanner(sources, fold_window_s=sc.fold_window_s, max_payload_bytes=sc.max_payload_bytes)
+    scanner = Scanner(
+        sources, fold_window_s=sc.fold_window_s, max_payload_bytes=sc.max_payload_bytes
+    )
     return DeviceSet(camera, scanner, build_printer_from(config, data_dir))
 
 
@@ -136,7 +155,12 @@ def diagnose(paths: ConfigPaths, wait_s: float = 3.0) -> dict[str, Any]:
         report_devices: dict[str, dict[str, str]] = {}
         for name, device in devices.all().items():
             h = device.health
-            entry = {"backend": _backend(config, name), "level": str(h.level), "reason": h.reason, "detail": h.detail}
+            entry = {
+                "backend": _backend(config, name),
+                "level": str(h.level),
+                "reason": h.reason,
+                "detail": h.detail,
+            }
             if name == "printer":
                 entry["status"] = str(devices.printer.status())
             report_devices[name] = entry

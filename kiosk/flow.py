@@ -85,7 +85,9 @@ class FailsafeMonitor(HealthPublisher):
         self.total += 1
         self._recent.append(now)
         self.refresh()
-        log.info("failsafe count %d (in window: %d) after %s", self.total, len(self._recent), flow_name)
+        log.info(
+            "failsafe count %d (in window: %d) after %s", self.total, len(self._recent), flow_name
+        )
 
     def refresh(self) -> None:
         """Forgets failures older than the window and updates health."""

@@ -38,3 +38,8 @@ def tr(key: str, language: str = "zh_CN", **fields: object) -> str:
         return key
     text = entry[language]
     return text.format(**fields) if fields else text
+
+
+def has_translation(key: str, language: str) -> bool:
+    """Whether the catalogue has ``key`` in ``language``."""
+    return language in load_catalogue().get(key, {})

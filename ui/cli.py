@@ -14,7 +14,11 @@ def _add_ui_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument("--size", default="", help="window size WxH, e.g. 1080x1920")
     run.add_argument("--quit-after", type=float, default=0.0, help=argparse.SUPPRESS)
     run.add_argument("--screenshot", default="", help=argparse.SUPPRESS)
+    run.add_argument("--report-first-paint", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
+    from ui.tour import add_tour_command
+
+    add_tour_command(sub)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

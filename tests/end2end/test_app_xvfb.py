@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -30,12 +31,15 @@ def _free_display() -> str:
 
 
 @pytest.fixture
-def xvfb_display() -> Iterator[str]:
+def xvfb_display(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An Xvfb screen (1080x1920 unless the test is parametrised with another size) and a
+    window manager."""
     if shutil.which("Xvfb") is None:
         pytest.fail("Xvfb is not installed: scripts/bootstrap installs it (Debian package xvfb)")
+    size = getattr(request, "param", "1080x1920")
     display = _free_display()
     xvfb = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
+        ["Xvfb", display, "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -81,7 +85,56 @@ def test_kiosk_runs_fullscreen_in_a_real_window(xvfb_display: str, tmp_path: Pat
     for xy in [(2, 2), (1077, 2), (2, 1917), (1077, 1917)]:
         assert image.getpixel(xy) == background, xy
     # The title was drawn in the CJK font: many dark-blue title pixels in the top band.
-    top = image.crop((0, 0, 1080, 300))
-    title_pixels = sum(1 for p in top.getdata() if p[2] > 120 and p[0] < 60)
+    top = np.asarray(image.crop((0, 0, 1080, 300)))
+    title_pixels = int(((top[:, :, 2] > 120) & (top[:, :, 0] < 60)).sum())
     assert title_pixels > 2000
     assert "Traceback" not in result.stderr
+
+
+EXPECTED_TOUR = [
+    "attract",
+    "attract-next-slide",
+    "home",
+    "home-elder",
+    "home-elder-english",
+    "home-english",
+    "help",
+    "idle-warning",
+    "failsafe",
+]
+
+
+@pytest.mark.parametrize(
+    ("xvfb_display", "landscape"),
+    [("1080x1920", False), ("1920x1080", True)],
+    ids=["portrait", "landscape"],
+    indirect=["xvfb_display"],
+)
+def test_tour_walks_every_screen_in_a_real_window(
+    xvfb_display: str, tmp_path: Path, landscape: bool
+) -> None:
+    out = OUT / ("tour-landscape" if landscape else "tour")
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    env["KIOSK_DATA_DIR"] = str(tmp_path / "data")
+    args = [sys.executable, "-m", "ui.cli", "tour", "--out", str(out)]
+    result = subprocess.run(
+        [*args, "--landscape"] if landscape else args,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    files = sorted(out.glob("*.png"))
+    suffix = "-landscape" if landscape else ""
+    assert [f.name for f in files] == [
+        f"{i + 1:02d}-{name}{suffix}.png" for i, name in enumerate(EXPECTED_TOUR)
+    ]
+    size = (1920, 1080) if landscape else (1080, 1920)
+    for f in files:
+        image = Image.open(f)
+        assert image.size == size, f.name
+        # not a blank frame: a rendered screen has many distinct colours
+        assert len(set(np.asarray(image.convert("L")).ravel().tolist())) > 20, f.name

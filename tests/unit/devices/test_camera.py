@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -47,8 +48,8 @@ def test_synthetic_frames_on_their_own_thread_with_monotonic_times() -> None:
     finally:
         camera.stop()
     assert [f.image.shape for f in frames] == [(720, 1280, 3)] * 5
-    assert all(b.at > a.at for a, b in zip(frames, frames[1:], strict=False))
-    assert all(b.seq == a.seq + 1 for a, b in zip(frames, frames[1:], strict=False))
+    assert all(b.at > a.at for a, b in itertools.pairwise(frames))
+    assert all(b.seq == a.seq + 1 for a, b in itertools.pairwise(frames))
     assert threads == {"camera-capture"}
     assert not camera.running
 

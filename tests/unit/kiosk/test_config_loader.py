@@ -79,7 +79,9 @@ def test_technician_override_is_validated_as_a_whole(tmp_path: Path) -> None:
     assert seen == []
 
     assert store.set_technician_override("devices.printer.paper_width_mm", 80) == []
-    assert json.loads(store.paths.technician.read_text())["devices"]["printer"]["paper_width_mm"] == 80
+    assert (
+        json.loads(store.paths.technician.read_text())["devices"]["printer"]["paper_width_mm"] == 80
+    )
     assert store.config.devices.printer.paper_width_mm == 80
     assert store.current.origins["devices.printer.paper_width_mm"] == "technician"
     assert len(seen) == 1 and seen[0].config.devices.printer.paper_width_mm == 80

@@ -9,7 +9,9 @@ from kiosk.session import EndReason, Session, SessionManager, SessionPhase
 
 
 def manager(tmp_path: Path, clock: FakeClock, timeout: float = 60.0) -> SessionManager:
-    return SessionManager(clock, tmp_path / "sessions", idle_timeout_s=lambda s: timeout, warning_s=30)
+    return SessionManager(
+        clock, tmp_path / "sessions", idle_timeout_s=lambda s: timeout, warning_s=30
+    )
 
 
 def test_idle_warns_then_ends_and_a_touch_extends(tmp_path: Path) -> None:

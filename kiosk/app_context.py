@@ -1,0 +1,90 @@
+"""Everything the running kiosk holds, built once from configuration (no Qt).
+
+The UI gets one ``AppContext``; tests and the tour build one with a fake clock and a
+recording voice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devices.health import Health
+from kiosk.attract_content import Slide, load_slides
+from kiosk.clock import Clock, SystemClock
+from kiosk.config_loader import ConfigStore
+from kiosk.config_schema import KioskConfig
+from kiosk.device_set import DeviceSet, build_devices
+from kiosk.flow import FailsafeMonitor
+from kiosk.paths import config_paths
+from kiosk.session import SessionManager
+from kiosk.voice import VoiceEngine, build_voice
+
+
+@dataclass
+class AppContext:
+    """The running kiosk's parts.
+
+    Attributes:
+        built_services: ids of services whose flows exist in this build; the others show
+            their tile disabled.
+    """
+
+    config_store: ConfigStore
+    clock: Clock
+    devices: DeviceSet
+    sessions: SessionManager
+    failsafes: FailsafeMonitor
+    voice: VoiceEngine
+    slides: list[Slide]
+    data_dir: Path
+    built_services: set[str] = field(default_factory=set)
+
+    @property
+    def config(self) -> KioskConfig:
+        """The configuration in force."""
+        return self.config_store.config
+
+    def health(self) -> dict[str, Health]:
+        """Every device's and the terminal's current health, by name."""
+        out = {name: d.health for name, d in self.devices.all().items()}
+        out["terminal"] = self.failsafes.health
+        return out
+
+    def close(self) -> None:
+        """Stops devices and voice."""
+        self.voice.stop()
+        self.devices.stop()
+
+
+def build_context(
+    data_dir: Path | None = None,
+    site: Path | None = None,
+    *,
+    clock: Clock | None = None,
+    voice: VoiceEngine | None = None,
+) -> AppContext:
+    """Builds (without starting devices) the context for this machine's configuration."""
+    paths = config_paths(data_dir, site)
+    store = ConfigStore(paths)
+    config = store.config
+    clock = clock or SystemClock()
+    ui = config.ui
+
+    def idle_timeout(screen: str) -> float:
+        timeouts = store.config.ui.idle_timeout_s
+        return timeouts.get(screen, timeouts["default"])
+
+    sessions = SessionManager(
+        clock, paths.data_dir / "sessions", idle_timeout_s=idle_timeout, warning_s=ui.idle_warning_s
+    )
+    return AppContext(
+        config_store=store,
+        clock=clock,
+        devices=build_devices(config, paths.data_dir),
+        sessions=sessions,
+        failsafes=FailsafeMonitor(clock),
+        voice=voice or build_voice(ui.voice_engine, ui.volume),
+        slides=load_slides(ui.attract_content),
+        data_dir=paths.data_dir,
+    )

@@ -1,0 +1,42 @@
+"""Small tools for UI tests: touching things, reading what is on screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from ui.shell import Shell
+
+
+def touch(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
+    """A tap (press and release) on ``widget``."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos or widget.rect().center())
+
+
+def find(shell: Shell, name: str) -> QWidget:
+    """The one widget with this object name."""
+    found = [w for w in shell.findChildren(QWidget, name)]
+    assert len(found) == 1, f"{len(found)} widgets named {name!r}"
+    return found[0]
+
+
+def visible_texts(root: QWidget) -> list[tuple[QWidget, str]]:
+    """Every non-empty text a person can see under ``root``."""
+    out: list[tuple[QWidget, str]] = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisibleTo(root.window()) or not w.isVisible():
+            continue
+        if isinstance(w, QLabel | QAbstractButton | QLineEdit) and w.text().strip():
+            out.append((w, w.text()))
+    return out
+
+
+def all_texts(root: QWidget) -> list[str]:
+    """Every text held by any widget under ``root``, visible or not."""
+    out: list[str] = []
+    for w in root.findChildren(QWidget):
+        if isinstance(w, QLabel | QAbstractButton | QLineEdit) and w.text():
+            out.append(w.text())
+        out.append(w.accessibleName())
+    return [t for t in out if t]

@@ -1,0 +1,343 @@
+"""The kiosk's main window and the controller that moves between screens.
+
+It owns no business rules: sessions, flows and availability are decided in ``kiosk``; the
+shell shows them, turns touches and scans into events, and speaks each screen's prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+
+from devices.scan_payload import ScanEvent, ScanRejected
+from kiosk.app_context import AppContext
+from kiosk.flow import FAILSAFE, Flow
+from kiosk.i18n import tr
+from kiosk.services_catalog import SERVICES, Availability, availability
+from kiosk.session import EndReason, Session
+from ui.device_bridge import DeviceBridge
+from ui.screens.attract import AttractScreen
+from ui.screens.base import Screen
+from ui.screens.failsafe import FailsafeScreen
+from ui.screens.home import HomeScreen
+from ui.screens.overlays import HelpOverlay, IdleWarning, Overlay, Toast
+from ui.theme import stylesheet
+
+log = logging.getLogger(__name__)
+
+_TOUCH_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin}
+
+
+class Shell(QMainWindow):
+    """The frameless kiosk window.
+
+    Signals:
+        screen_did_change(str): the name of the screen now shown.
+
+    Attributes:
+        language: current language; back to the configured default when a session ends.
+        elder: whether elder mode (larger text and targets, voice on) is on.
+    """
+
+    screen_did_change = Signal(str)
+
+    def __init__(self, ctx: AppContext, *, tick_ms: int = 250) -> None:
+        super().__init__()
+        self.ctx = ctx
+        config = ctx.config
+        self.setObjectName("shell")
+        self.language: str = config.terminal.language
+        self.elder = False
+        self.flow: Flow | None = None
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        hint = config.ui.staff_hint
+        self.attract = AttractScreen(ctx.slides)
+        self.home = HomeScreen()
+        self.failsafe = FailsafeScreen(hint)
+        self.screens: dict[str, Screen] = {}
+        for screen in (self.attract, self.home, self.failsafe):
+            self.add_screen(screen)
+        self.idle_warning = IdleWarning(self)
+        self.help = HelpOverlay(self, hint)
+        self.toast = Toast(self)
+        self.overlays: list[Overlay] = [self.idle_warning, self.help]
+
+        self.home.language_toggled.connect(self.toggle_language)
+        self.home.elder_toggled.connect(lambda: self.set_elder(not self.elder))
+        self.home.help_requested.connect(self.show_help)
+        self.home.replay_requested.connect(self.speak_prompt)
+        self.home.service_chosen.connect(self.choose_service)
+        self.help.closed.connect(self.close_help)
+        self.idle_warning.keep_going.connect(self.ctx.sessions.activity)
+        self.idle_warning.finish.connect(lambda: self.end_session(EndReason.CANCELLED))
+        self.failsafe.home_requested.connect(self._failsafe_home)
+
+        sessions = ctx.sessions
+        sessions.session_will_warn.append(self._on_warn)
+        sessions.session_did_extend.append(self._on_extend)
+        sessions.session_did_end.append(self._on_session_end)
+
+        self.bridge = DeviceBridge(self)
+        self.bridge.health_changed.connect(self._on_health)
+        self.bridge.scanned.connect(self._on_scan)
+        self.bridge.scan_rejected.connect(self._on_scan_rejected)
+        for device in ctx.devices.all().values():
+            self.bridge.watch_health(device)
+        self.bridge.watch_health(ctx.failsafes)
+        self.bridge.watch_scanner(ctx.devices.scanner)
+
+        self.apply_theme()
+        self.retranslate()
+        self.refresh_availability()
+        self.show_screen("attract")
+        self.tick()
+
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setObjectName("shellTick")
+        self.tick_timer.timeout.connect(self.tick)
+        if tick_ms > 0:
+            self.tick_timer.start(tick_ms)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    # -- screens ------------------------------------------------------------------------------
+    def add_screen(self, screen: Screen) -> None:
+        """Adds a screen to the stack (service issues add theirs)."""
+        self.screens[screen.name] = screen
+        self.stack.addWidget(screen)
+
+    @property
+    def current(self) -> Screen:
+        """The screen on show."""
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, Screen)
+        return widget
+
+    def show_screen(self, name: str) -> None:
+        """Shows a screen by name, applies its idle timeout and speaks its prompt."""
+        screen = self.screens[name]
+        self.stack.setCurrentWidget(screen)
+        self.ctx.sessions.set_screen(name)
+        self.screen_did_change.emit(name)
+        if self.voice_on():
+            self.speak_prompt()
+
+    def voice_on(self) -> bool:
+        """Voice prompts play in elder mode, and in standard mode if configured."""
+        return self.elder or self.ctx.config.ui.voice_in_standard_mode
+
+    def speak_prompt(self) -> None:
+        """Speaks the prompt of whatever is on top: an overlay, else the screen."""
+        text = ""
+        if self.idle_warning.isVisible():
+            text = tr(IdleWarning.prompt_key, self.language)
+        elif self.help.isVisible():
+            text = tr(HelpOverlay.prompt_key, self.language)
+        else:
+            text = self.current.prompt_text()
+        if text:
+            self.ctx.voice.say(text, self.language)
+
+    # -- language, elder mode, theme ----------------------------------------------------------
+    def toggle_language(self) -> None:
+        """Switches between 简体中文 and English."""
+        self.set_language("en" if self.language == "zh_CN" else "zh_CN")
+
+    def set_language(self, language: str) -> None:
+        """Redraws every screen and overlay in ``language``."""
+        self.language = language
+        self.retranslate()
+        if self.voice_on():
+            self.speak_prompt()
+
+    def retranslate(self) -> None:
+        """Applies the current language everywhere."""
+        for screen in self.screens.values():
+            screen.retranslate(self.language)
+        for overlay in self.overlays:
+            overlay.retranslate(self.language)
+        self.setWindowTitle(tr("app.title", self.language))
+
+    def set_elder(self, elder: bool) -> None:
+        """Turns elder mode on or off: larger text and targets, fewer items, voice on."""
+        self.elder = elder
+        self.apply_theme()
+        for screen in self.screens.values():
+            screen.set_elder(elder)
+        if elder:
+            self.speak_prompt()
+        else:
+            self.ctx.voice.stop()
+
+    def apply_theme(self) -> None:
+        """Applies the stylesheet for the current mode."""
+        self.setStyleSheet(stylesheet(self.elder, self.ctx.config.ui.elder_scale))
+
+    # -- sessions -----------------------------------------------------------------------------
+    def start_session(self, trigger: str) -> Session:
+        """Starts a session and leaves the attract screen."""
+        session = self.ctx.sessions.start(trigger)
+        if self.current is self.attract:
+            self.show_screen("home")
+        return session
+
+    def end_session(self, reason: EndReason) -> None:
+        """Ends the session; ``_on_session_end`` clears the screens."""
+        self.ctx.sessions.end(reason)
+
+    def _on_warn(self, _session: Session) -> None:
+        self.help.hide()
+        self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
+        self.idle_warning.cover()
+        if self.voice_on():
+            self.speak_prompt()
+
+    def _on_extend(self, _session: Session) -> None:
+        self.idle_warning.hide()
+
+    def _on_session_end(self, _session: Session, reason: EndReason) -> None:
+        for screen in self.screens.values():
+            screen.wipe()
+        for overlay in self.overlays:
+            overlay.hide()
+        self.toast.hide()
+        self.toast.text.clear()
+        self.ctx.voice.stop()
+        if self.elder:
+            self.set_elder(False)
+        if self.language != self.ctx.config.terminal.language:
+            self.set_language(self.ctx.config.terminal.language)
+        self.attract.restart()
+        self.show_screen("attract")
+        log.info("back to attract after session end (%s)", reason)
+
+    # -- help, failsafe, services -------------------------------------------------------------
+    def show_help(self) -> None:
+        """Shows how to get a person."""
+        self.help.cover()
+        if self.voice_on():
+            self.speak_prompt()
+
+    def close_help(self) -> None:
+        """Hides the help overlay."""
+        self.help.hide()
+
+    def show_failsafe(self) -> None:
+        """The apology screen (a flow failed)."""
+        self.show_screen("failsafe")
+
+    def _failsafe_home(self) -> None:
+        if self.flow is not None and self.flow.finished is None:
+            self.flow.send("home")  # the flow finishes as "failsafe" and comes back here
+        else:
+            self.leave_failsafe()
+
+    def leave_failsafe(self) -> None:
+        """From the apology back to a clean home: the failed session's data is wiped."""
+        self.flow = None
+        self.end_session(EndReason.FAILSAFE)
+        self.start_session("failsafe-return")
+        self.show_screen("home")
+
+    def attach_flow(self, flow: Flow) -> None:
+        """Follows a running flow: its failsafe shows the apology, its end goes home."""
+
+        def on_state(_flow: Flow, _old: str, new: str) -> None:
+            self.ctx.sessions.activity()
+            if new == FAILSAFE:
+                self.show_failsafe()
+
+        def on_finish(_flow: Flow, outcome: str) -> None:
+            if outcome == "failsafe":
+                self.leave_failsafe()
+            elif self.ctx.sessions.active:
+                self.show_screen("home")
+
+        flow.flow_did_change_state.append(on_state)
+        flow.flow_did_finish.append(on_finish)
+        self.flow = flow
+
+    def choose_service(self, service_id: str) -> None:
+        """A tile was touched; flows register themselves with the shell as they are built."""
+        state = self.home.availability.get(service_id)
+        if state is None or not state.enabled:
+            return
+        log.info("service chosen: %s", service_id)
+
+    def refresh_availability(self) -> None:
+        """Recomputes which tiles are on, from devices, config and what is built."""
+        health = self.ctx.health()
+        enabled = set(self.ctx.config.services.enabled)
+        result: dict[str, Availability] = {}
+        for service in SERVICES:
+            result[service.id] = availability(
+                service,
+                built=service.id in self.ctx.built_services,
+                enabled_by_config=service.id in enabled,
+                health=health,
+            )
+        self.home.set_availability(result)
+
+    # -- devices ------------------------------------------------------------------------------
+    def _on_health(self, name: str, level: str, reason: str) -> None:
+        log.info("health %s: %s %s", name, level, reason)
+        self.refresh_availability()
+
+    def _on_scan(self, event: ScanEvent) -> None:
+        if not self.ctx.sessions.active:
+            self.start_session("scan")
+        else:
+            self.ctx.sessions.activity()
+        # Services claim the payload kinds they use as they are built; nothing claims any yet.
+        self.toast.show_text(tr("scan.unused", self.language), self.ctx.clock.monotonic())
+
+    def _on_scan_rejected(self, rejected: ScanRejected) -> None:
+        if self.ctx.sessions.active:
+            self.ctx.sessions.activity()
+            self.toast.show_text(tr(rejected.reason, self.language), self.ctx.clock.monotonic())
+
+    # -- time and touches ---------------------------------------------------------------------
+    def tick(self) -> None:
+        """Moves everything that depends on time: idle logic, slides, countdown, notices."""
+        clock = self.ctx.clock
+        now = clock.monotonic()
+        self.ctx.sessions.tick()
+        self.ctx.failsafes.refresh()
+        if self.current is self.attract:
+            self.attract.advance(now)
+            self.attract.set_time(clock.now())
+        if self.idle_warning.isVisible():
+            self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
+        self.toast.expire(now)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() in _TOUCH_EVENTS
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+        ):
+            if not self.ctx.sessions.active:
+                self.start_session("touch")
+                return True  # the touch that wakes the kiosk presses nothing
+            self.ctx.sessions.activity()
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.home.set_landscape(event.size().width() > event.size().height())
+        for overlay in self.overlays:
+            if overlay.isVisible():
+                overlay.setGeometry(self.rect())
+
+    def shutdown(self) -> None:
+        """Stops timers and stops watching the application's events."""
+        self.tick_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.ctx.voice.stop()

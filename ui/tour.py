@@ -1,0 +1,134 @@
+"""``kiosk tour``: drives the real shell through every screen and saves one PNG per screen.
+
+Simulated devices, demo data, a fake clock (so idle warnings and slides appear on cue) and a
+recording voice. Works offscreen; the end-to-end test runs it under Xvfb in a real window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.clock import FakeClock
+from kiosk.voice import RecordingVoice
+
+PORTRAIT = (1080, 1920)
+LANDSCAPE = (1920, 1080)
+
+
+def add_tour_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Registers ``kiosk tour``."""
+    tour = sub.add_parser(
+        "tour", help="save a PNG of every screen (offscreen unless a display is set)"
+    )
+    tour.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    tour.add_argument("--landscape", action="store_true", help="1920x1080 instead of 1080x1920")
+    tour.set_defaults(func=_cmd_tour)
+
+
+def _cmd_tour(args: argparse.Namespace) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    saved = run_tour(args.out, landscape=args.landscape, data_dir=args.data_dir, site=args.site)
+    for path in saved:
+        print(path)
+    return 0
+
+
+def run_tour(
+    out: Path, *, landscape: bool = False, data_dir: Path | None = None, site: Path | None = None
+) -> list[Path]:
+    """Walks every screen and returns the PNG files written, in order."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from kiosk.app_context import build_context
+    from kiosk.session import EndReason
+    from ui.shell import Shell
+
+    app = QApplication.instance() or QApplication(["kiosk-tour"])
+    assert isinstance(app, QApplication)
+    clock = FakeClock()
+    ctx = build_context(data_dir, site, clock=clock, voice=RecordingVoice())
+    ctx.devices.start()
+    shell = Shell(ctx, tick_ms=0)
+    size = LANDSCAPE if landscape else PORTRAIT
+    shell.resize(*size)
+    shell.show()
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    suffix = "-landscape" if landscape else ""
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+
+    def snap(name: str) -> None:
+        settle()
+        path = out / f"{len(saved) + 1:02d}-{name}{suffix}.png"
+        shell.grab().save(str(path))
+        saved.append(path)
+
+    def touch(widget_name: str | None = None) -> None:
+        target = shell.findChild(QWidget, widget_name) if widget_name else shell.current
+        assert isinstance(target, QWidget), widget_name
+        QTest.mouseClick(
+            target,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(10, 10) if widget_name is None else target.rect().center(),
+        )
+        settle()
+
+    def next_slide() -> None:
+        clock.advance(8.5)
+        shell.tick()
+
+    def help_in_chinese() -> None:
+        touch("language")
+        touch("help")
+
+    def idle() -> None:
+        touch("help_close")
+        _idle(shell, clock)
+
+    def failsafe() -> None:
+        touch("idle_continue")
+        shell.show_failsafe()
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("attract", lambda: None),
+        ("attract-next-slide", next_slide),
+        ("home", touch),
+        ("home-elder", lambda: touch("elder")),
+        ("home-elder-english", lambda: touch("language")),
+        ("home-english", lambda: touch("elder")),
+        ("help", help_in_chinese),
+        ("idle-warning", idle),
+        ("failsafe", failsafe),
+    ]
+    try:
+        for name, action in steps:
+            action()
+            snap(name)
+        shell.end_session(EndReason.COMPLETED)
+        settle()
+    finally:
+        shell.shutdown()
+        shell.close()
+        ctx.close()
+        settle()
+    return saved
+
+
+def _idle(shell: object, clock: FakeClock) -> None:
+    from ui.shell import Shell
+
+    assert isinstance(shell, Shell)
+    timeout = shell.ctx.config.ui.idle_timeout_s
+    clock.advance(timeout.get("home", timeout["default"]) + 1)
+    shell.tick()
+    clock.advance(3.2)
+    shell.tick()
