@@ -15,10 +15,11 @@ def technician_test_receipt(terminal_id: str, config_version: str, now: datetime
     The QR payload is printed as text beneath it so a technician can compare them by eye and
     a test can compare them by decoder.
     """
-    payload = f"KIOSK-TEST/{terminal_id}/{now:%Y%m%d%H%M%S}"
+    # Short enough to print on one 58 mm line (32 columns) under the code.
+    payload = f"KT-{now:%y%m%d%H%M%S}"
     return Receipt("打印测试").add(
-        Text("融治理中心自助终端", size=2, bold=True, align=Align.CENTER),
-        Text("打印机测试页", bold=True, align=Align.CENTER),
+        Text("融治理中心", size=2, bold=True, align=Align.CENTER),
+        Text("自助终端 · 打印机测试页", bold=True, align=Align.CENTER),
         Rule(),
         Text(FULL_WIDTH_PUNCTUATION),
         Text(f"终端 Terminal: {terminal_id}"),
