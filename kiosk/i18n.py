@@ -1,7 +1,8 @@
 """One translation mechanism for every user-facing string: a keyed catalogue, zh_CN and en.
 
-The catalogue is data (``config/i18n/messages.toml``). An unknown key returns the key itself
-and is logged once, and a test fails on any key missing a language.
+The catalogue is data: every ``config/i18n/*.toml`` file (one per area: shell, devices,
+each service), merged; a key defined twice is an error. An unknown key returns the key
+itself and is logged once, and a test fails on any key missing a language.
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ from kiosk.config_loader import PROJECT_ROOT
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("zh_CN", "en")
-CATALOGUE = PROJECT_ROOT / "config" / "i18n" / "messages.toml"
+CATALOGUE_DIR = PROJECT_ROOT / "config" / "i18n"
 _reported: set[str] = set()
 
 
 @lru_cache(maxsize=4)
-def load_catalogue(path: Path = CATALOGUE) -> dict[str, dict[str, str]]:
-    """The catalogue as {key: {language: text}}."""
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    return {key: dict(value) for key, value in data.items()}
+def load_catalogue(folder: Path = CATALOGUE_DIR) -> dict[str, dict[str, str]]:
+    """The catalogue as {key: {language: text}}, from every TOML file in ``folder``."""
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("*.toml")):
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        for key, value in data.items():
+            if key in merged:
+                raise ValueError(f"translation key {key!r} is defined twice ({path.name})")
+            merged[key] = dict(value)
+    return merged
 
 
 def tr(key: str, language: str = "zh_CN", **fields: object) -> str:

@@ -1,0 +1,1 @@
+"""The governance-center side: HTTP API over the domain services, fleet registry, operator CLI."""
