@@ -32,6 +32,11 @@ def build_parser(extra: CommandAdder | None = None) -> argparse.ArgumentParser:
     diag = sub.add_parser("diag", help="every configured device with its back end and status")
     diag.add_argument("--json", action="store_true", help="one JSON object instead of text")
     diag.add_argument("--wait", type=float, default=3.0, help="seconds to let devices come up")
+    diag.add_argument(
+        "--report",
+        type=Path,
+        help="write a full report (devices, config, recent errors, versions) to this file",
+    )
     diag.set_defaults(func=cmd_diag)
 
     decode = sub.add_parser("decode", help="decode QR codes in image files (one JSON line each)")
@@ -44,6 +49,9 @@ def build_parser(extra: CommandAdder | None = None) -> argparse.ArgumentParser:
     test.add_argument("--png", type=Path, help="write a PNG rendering to this file instead")
     test.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the printer")
     test.set_defaults(func=cmd_print_test)
+
+    pin = sub.add_parser("set-pin", help="set the maintenance PIN (asks for it twice)")
+    pin.set_defaults(func=cmd_set_pin)
 
     if extra is not None:
         extra(sub)
@@ -92,7 +100,14 @@ def cmd_diag(args: argparse.Namespace) -> int:
     """``kiosk diag``: configuration problems, then each device's back end and status."""
     from kiosk.device_set import diagnose
 
-    report = diagnose(config_paths(args.data_dir, args.site), wait_s=args.wait)
+    paths = config_paths(args.data_dir, args.site)
+    if args.report:
+        from kiosk.diag_report import write_report
+
+        report = write_report(paths, args.report, wait_s=args.wait)
+        print(f"report written to {args.report}")
+    else:
+        report = diagnose(paths, wait_s=args.wait)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -141,3 +156,23 @@ def cmd_print_test(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def cmd_set_pin(args: argparse.Namespace) -> int:
+    """``kiosk set-pin``: stores a new technician PIN as a salted scrypt hash."""
+    import getpass
+
+    from kiosk.maintenance import maintenance_files
+
+    files = maintenance_files(config_paths(args.data_dir, args.site).data_dir)
+    first = getpass.getpass("新 PIN / new PIN (6-12 digits): ")
+    if first != getpass.getpass("再输入一次 / again: "):
+        print("两次输入不一致 / the two PINs differ", file=sys.stderr)
+        return 2
+    try:
+        files.pin_guard().set_pin(first, by="set-pin")
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print("PIN 已更新 / PIN updated")
+    return 0

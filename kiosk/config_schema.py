@@ -140,6 +140,28 @@ class ServicesConfig(_Strict):
     ]
 
 
+class MaintenanceConfig(_Strict):
+    """How technicians get in, and how long they stay.
+
+    ``initial_pin`` seeds the PIN on a terminal that has none yet (then ``kiosk set-pin``
+    replaces it); the stored PIN is a scrypt hash with a per-terminal salt, never the PIN.
+    ``badge_public_key`` is the center's Ed25519 public key (base64, raw 32 bytes) that signs
+    technician badges.
+    """
+
+    corner: Literal["top_left", "top_right", "bottom_left", "bottom_right"] = "top_right"
+    corner_size_px: int = Field(160, ge=60, le=400)
+    taps: int = Field(5, ge=3, le=10)
+    taps_window_s: float = Field(3.0, ge=1.0, le=10.0)
+    idle_timeout_s: float = Field(180.0, ge=30.0, le=3600.0)
+    max_pin_attempts: int = Field(5, ge=3, le=10)
+    lockout_s: float = Field(900.0, ge=60.0, le=86400.0)
+    initial_pin: str = Field("", pattern=r"^(\d{6,12})?$")
+    badge_public_key: str = ""
+    fleet_url: str = ""
+    backend_url: str = ""
+
+
 class KioskConfig(_Strict):
     """The whole configuration. ``schema_version`` must match what this build understands."""
 
@@ -149,6 +171,7 @@ class KioskConfig(_Strict):
     devices: DevicesConfig = DevicesConfig()
     ui: UiConfig = UiConfig()
     services: ServicesConfig = ServicesConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")
