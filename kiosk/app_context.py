@@ -16,8 +16,10 @@ from kiosk.config_loader import ConfigStore
 from kiosk.config_schema import KioskConfig
 from kiosk.device_set import DeviceSet, build_devices
 from kiosk.flow import FailsafeMonitor
+from kiosk.maintenance import Maintenance
 from kiosk.paths import config_paths
 from kiosk.session import SessionManager
+from kiosk.usage_counters import UsageCounters
 from kiosk.voice import VoiceEngine, build_voice
 
 
@@ -38,7 +40,10 @@ class AppContext:
     voice: VoiceEngine
     slides: list[Slide]
     data_dir: Path
+    maintenance: Maintenance
+    counters: UsageCounters
     built_services: set[str] = field(default_factory=set)
+    safe_mode: bool = False
 
     @property
     def config(self) -> KioskConfig:
@@ -52,9 +57,10 @@ class AppContext:
         return out
 
     def close(self) -> None:
-        """Stops devices and voice."""
+        """Stops devices and voice, closes stores."""
         self.voice.stop()
         self.devices.stop()
+        self.counters.close()
 
 
 def build_context(
@@ -87,4 +93,6 @@ def build_context(
         voice=voice or build_voice(ui.voice_engine, ui.volume),
         slides=load_slides(ui.attract_content),
         data_dir=paths.data_dir,
+        maintenance=Maintenance(config.maintenance, paths.data_dir, clock, config.terminal.id),
+        counters=UsageCounters(paths.data_dir / "usage.sqlite3"),
     )

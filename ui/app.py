@@ -1,9 +1,16 @@
-"""Starts the kiosk: configuration, logging, devices, the Qt application and its window."""
+"""Starts the kiosk: configuration, logging, devices, the Qt application and its window.
+
+Under systemd (``Type=notify``) it reports ready after the first painted frame and pings
+the watchdog from a timer on the GUI event loop, so a frozen GUI stops the pings and is
+restarted. Three unclean exits within five minutes start it in safe mode.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 import time
 
@@ -11,32 +18,35 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app_context import build_context
+from kiosk.crash_guard import CrashGuard
 from kiosk.log_setup import setup_logging
+from kiosk.watchdog import SystemdNotifier
 from ui.shell import Shell
 
 log = logging.getLogger(__name__)
+
+CLEAN_EXIT_CODES = {0, 64, 75}  # quit, exit to desktop, restart requested
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Runs the kiosk until it is quit; returns the exit code."""
     ctx = build_context(args.data_dir, args.site)
     config = ctx.config
-    setup_logging(
-        ctx.data_dir / "logs",
-        config.logging.level,
-        config.logging.max_bytes,
-        config.logging.backups,
-    )
+    logs = config.logging
+    setup_logging(ctx.data_dir / "logs", logs.level, logs.max_bytes, logs.backups)
     for problem in ctx.config_store.current.problems:
         log.error("configuration problem: %s", problem)
+    guard = CrashGuard(ctx.data_dir / "crash" / "runs.json")
+    ctx.safe_mode = guard.begin()
+    if ctx.safe_mode:
+        log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     ctx.devices.start()
     shell = Shell(ctx)
-    if getattr(args, "report_first_paint", False):
-        shell.attract.first_painted.connect(
-            lambda: print(f"first-paint {time.monotonic():.6f}", flush=True)
-        )
+    shell.exit_requested.connect(app.exit)
+    notifier = SystemdNotifier()
+    _watch(shell, app, notifier, args)
     if args.windowed or args.size:
         if args.size:
             w, h = (int(v) for v in args.size.lower().split("x"))
@@ -57,8 +67,44 @@ def run_app(args: argparse.Namespace) -> int:
             app.quit()
 
         QTimer.singleShot(int(args.quit_after * 1000), finish)
+    code = 1
     try:
-        return app.exec()
+        code = app.exec()
+        return code
     finally:
+        notifier.stopping()
         shell.shutdown()
         ctx.close()
+        if code in CLEAN_EXIT_CODES:
+            guard.end_clean()
+        notifier.close()
+        log.info("kiosk exits with %d", code)
+
+
+def _watch(
+    shell: Shell, app: QApplication, notifier: SystemdNotifier, args: argparse.Namespace
+) -> None:
+    """Readiness, watchdog pings, and signals."""
+
+    def first_paint() -> None:
+        notifier.ready("attract screen shown")
+        if getattr(args, "report_first_paint", False):
+            print(f"first-paint {time.monotonic():.6f}", flush=True)
+
+    shell.attract.first_painted.connect(first_paint)
+    if shell.ctx.safe_mode:
+        QTimer.singleShot(0, first_paint)
+    interval = notifier.ping_interval_ms()
+    if interval:
+        ping = QTimer(shell)
+        ping.setObjectName("watchdogPing")
+        ping.timeout.connect(notifier.ping)
+        ping.start(interval)
+    # systemd stops us with SIGTERM: quit cleanly (a clean exit is not a crash).
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    if os.environ.get("KIOSK_WATCHDOG_SELFTEST") == "1":
+        # For the watchdog test and for technicians checking a unit file: SIGUSR1 blocks
+        # the GUI thread for 6 s, as a hung screen would.
+        signal.signal(signal.SIGUSR1, lambda *_: time.sleep(6))
+    # Python runs signal handlers only between bytecodes: the shell's tick timer provides them.

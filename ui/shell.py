@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtGui import QMouseEvent, QResizeEvent, QTouchEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
-from devices.scan_payload import ScanEvent, ScanRejected
+from devices.scan_payload import PayloadKind, ScanEvent, ScanRejected
 from kiosk.app_context import AppContext
+from kiosk.corner_taps import CornerTapDetector
 from kiosk.flow import FAILSAFE, Flow
 from kiosk.i18n import tr
 from kiosk.services_catalog import SERVICES, Availability, availability
@@ -23,7 +24,10 @@ from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
 from ui.screens.failsafe import FailsafeScreen
 from ui.screens.home import HomeScreen
+from ui.screens.maintenance.screen import MaintenanceScreen
 from ui.screens.overlays import HelpOverlay, IdleWarning, Overlay, Toast
+from ui.screens.pin_pad import PinPadScreen
+from ui.screens.safe_mode import SafeModeScreen
 from ui.theme import stylesheet
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,7 @@ class Shell(QMainWindow):
     """
 
     screen_did_change = Signal(str)
+    exit_requested = Signal(int)
 
     def __init__(self, ctx: AppContext, *, tick_ms: int = 250) -> None:
         super().__init__()
@@ -58,9 +63,21 @@ class Shell(QMainWindow):
         self.attract = AttractScreen(ctx.slides)
         self.home = HomeScreen()
         self.failsafe = FailsafeScreen(hint)
+        self.pin_pad = PinPadScreen()
+        self.maintenance = MaintenanceScreen(ctx)
+        self.safe_mode = SafeModeScreen(hint)
         self.screens: dict[str, Screen] = {}
-        for screen in (self.attract, self.home, self.failsafe):
+        for screen in (
+            self.attract,
+            self.home,
+            self.failsafe,
+            self.pin_pad,
+            self.maintenance,
+            self.safe_mode,
+        ):
             self.add_screen(screen)
+        m = config.maintenance
+        self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)
         self.toast = Toast(self)
@@ -75,6 +92,11 @@ class Shell(QMainWindow):
         self.idle_warning.keep_going.connect(self.ctx.sessions.activity)
         self.idle_warning.finish.connect(lambda: self.end_session(EndReason.CANCELLED))
         self.failsafe.home_requested.connect(self._failsafe_home)
+        self.pin_pad.submitted.connect(self.submit_pin)
+        self.pin_pad.cancelled.connect(self.back_to_start)
+        self.maintenance.exit_requested.connect(lambda: self.leave_maintenance("exit"))
+        self.maintenance.actions_page.exit_requested.connect(self.exit_requested)
+        self.maintenance.actions_page.safe_mode_cleared.connect(self.clear_safe_mode)
 
         sessions = ctx.sessions
         sessions.session_will_warn.append(self._on_warn)
@@ -93,7 +115,7 @@ class Shell(QMainWindow):
         self.apply_theme()
         self.retranslate()
         self.refresh_availability()
-        self.show_screen("attract")
+        self.show_screen(self.start_screen)
         self.tick()
 
         self.tick_timer = QTimer(self)
@@ -106,6 +128,11 @@ class Shell(QMainWindow):
             app.installEventFilter(self)
 
     # -- screens ------------------------------------------------------------------------------
+    @property
+    def start_screen(self) -> str:
+        """Where the kiosk rests: the attract loop, or "service paused" in safe mode."""
+        return "safe_mode" if self.ctx.safe_mode else "attract"
+
     def add_screen(self, screen: Screen) -> None:
         """Adds a screen to the stack (service issues add theirs)."""
         self.screens[screen.name] = screen
@@ -181,7 +208,10 @@ class Shell(QMainWindow):
     # -- sessions -----------------------------------------------------------------------------
     def start_session(self, trigger: str) -> Session:
         """Starts a session and leaves the attract screen."""
+        fresh = not self.ctx.sessions.active
         session = self.ctx.sessions.start(trigger)
+        if fresh:
+            self.ctx.counters.add("sessions")
         if self.current is self.attract:
             self.show_screen("home")
         return session
@@ -213,8 +243,10 @@ class Shell(QMainWindow):
         if self.language != self.ctx.config.terminal.language:
             self.set_language(self.ctx.config.terminal.language)
         self.attract.restart()
-        self.show_screen("attract")
-        log.info("back to attract after session end (%s)", reason)
+        self.ctx.counters.add(f"sessions.{reason}")
+        if self.current.name not in ("pin_pad", "maintenance"):
+            self.show_screen(self.start_screen)
+        log.info("session ended (%s)", reason)
 
     # -- help, failsafe, services -------------------------------------------------------------
     def show_help(self) -> None:
@@ -229,7 +261,51 @@ class Shell(QMainWindow):
 
     def show_failsafe(self) -> None:
         """The apology screen (a flow failed)."""
+        self.ctx.counters.add("failsafes")
         self.show_screen("failsafe")
+
+    # -- maintenance --------------------------------------------------------------------------
+    def open_pin_pad(self, message: str = "") -> None:
+        """Ends any resident session and asks for the technician PIN."""
+        if self.ctx.sessions.active:
+            self.end_session(EndReason.CANCELLED)
+        for overlay in self.overlays:
+            overlay.hide()
+        self.pin_pad.clear()
+        self.pin_pad.show_message(message)
+        self.show_screen("pin_pad")
+
+    def submit_pin(self, pin: str) -> None:
+        """Checks the PIN; enters maintenance or says why not."""
+        result = self.ctx.maintenance.try_pin(pin)
+        if result.ok:
+            self.pin_pad.wipe()
+            self.maintenance.show_page("devices")
+            self.show_screen("maintenance")
+        elif result.reason == "locked":
+            minutes = max(1, int(result.locked_for_s / 60 + 0.999))
+            self.pin_pad.show_message(tr("pin.locked", self.language, minutes=minutes))
+        elif result.reason == "no_pin":
+            self.pin_pad.show_message(tr("pin.no_pin", self.language))
+        else:
+            self.pin_pad.show_message(tr("pin.wrong", self.language, left=result.attempts_left))
+
+    def leave_maintenance(self, reason: str) -> None:
+        """Back to where the kiosk rests."""
+        self.ctx.maintenance.leave(reason)
+        self.back_to_start()
+
+    def back_to_start(self) -> None:
+        """The attract loop (or safe mode), with nothing left over."""
+        self.pin_pad.wipe()
+        if self.ctx.sessions.active:
+            self.end_session(EndReason.CANCELLED)
+        self.show_screen(self.start_screen)
+
+    def clear_safe_mode(self) -> None:
+        """A technician fixed the cause of the crash loop."""
+        self.ctx.safe_mode = False
+        self.maintenance.actions_page.refresh()
 
     def _failsafe_home(self) -> None:
         if self.flow is not None and self.flow.finished is None:
@@ -267,6 +343,7 @@ class Shell(QMainWindow):
         state = self.home.availability.get(service_id)
         if state is None or not state.enabled:
             return
+        self.ctx.counters.add(f"service.{service_id}")
         log.info("service chosen: %s", service_id)
 
     def refresh_availability(self) -> None:
@@ -289,6 +366,24 @@ class Shell(QMainWindow):
         self.refresh_availability()
 
     def _on_scan(self, event: ScanEvent) -> None:
+        if self.ctx.maintenance.active:
+            self.ctx.maintenance.activity()
+            if self.maintenance.page is self.maintenance.devices:
+                self.maintenance.devices.show_scan(event)
+            return
+        if event.kind is PayloadKind.TECHNICIAN_BADGE:
+            outcome = self.ctx.maintenance.badge_scanned(event.text)
+            if outcome == "ok":
+                badge = self.ctx.maintenance.pending_badge
+                name = badge.name if badge is not None else ""
+                self.open_pin_pad(tr("pin.badge_ok", self.language, name=name))
+            else:
+                self.toast.show_text(
+                    tr(f"badge.{outcome}", self.language), self.ctx.clock.monotonic()
+                )
+            return
+        if self.ctx.safe_mode or self.current.name in ("pin_pad", "maintenance"):
+            return
         if not self.ctx.sessions.active:
             self.start_session("scan")
         else:
@@ -297,7 +392,9 @@ class Shell(QMainWindow):
         self.toast.show_text(tr("scan.unused", self.language), self.ctx.clock.monotonic())
 
     def _on_scan_rejected(self, rejected: ScanRejected) -> None:
-        if self.ctx.sessions.active:
+        if self.ctx.maintenance.active and self.maintenance.page is self.maintenance.devices:
+            self.maintenance.devices.show_rejected(rejected)
+        elif self.ctx.sessions.active:
             self.ctx.sessions.activity()
             self.toast.show_text(tr(rejected.reason, self.language), self.ctx.clock.monotonic())
 
@@ -308,6 +405,11 @@ class Shell(QMainWindow):
         now = clock.monotonic()
         self.ctx.sessions.tick()
         self.ctx.failsafes.refresh()
+        if self.ctx.maintenance.active:
+            if self.ctx.maintenance.tick():
+                self.back_to_start()
+            elif self.current is self.maintenance:
+                self.maintenance.tick()
         if self.current is self.attract:
             self.attract.advance(now)
             self.attract.set_time(clock.now())
@@ -316,15 +418,28 @@ class Shell(QMainWindow):
         self.toast.expire(now)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() in _TOUCH_EVENTS
-            and isinstance(watched, QWidget)
-            and watched.window() is self
-        ):
-            if not self.ctx.sessions.active:
-                self.start_session("touch")
-                return True  # the touch that wakes the kiosk presses nothing
-            self.ctx.sessions.activity()
+        # Real input reaches our QWindow once, before any widget: watch it there, so every
+        # touch counts once and the touch that wakes the kiosk can be kept from any button.
+        if event.type() not in _TOUCH_EVENTS or watched is not self.windowHandle():
+            return False
+        if isinstance(event, QMouseEvent | QTouchEvent):
+            point = event.points()[0].position() if event.points() else None
+            gesture = point is not None and self.corner_taps.tap(
+                point.x(), point.y(), self.width(), self.height(), self.ctx.clock.monotonic()
+            )
+            if gesture and not self.ctx.maintenance.active and self.current is not self.pin_pad:
+                self.ctx.maintenance.begin_gesture()
+                self.open_pin_pad()
+                return True
+        if self.ctx.maintenance.active:
+            self.ctx.maintenance.activity()
+            return False
+        if self.current.name in ("pin_pad", "safe_mode"):
+            return False
+        if not self.ctx.sessions.active:
+            self.start_session("touch")
+            return True  # the touch that wakes the kiosk presses nothing
+        self.ctx.sessions.activity()
         return False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -337,6 +452,7 @@ class Shell(QMainWindow):
     def shutdown(self) -> None:
         """Stops timers and stops watching the application's events."""
         self.tick_timer.stop()
+        self.maintenance.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.clock import FakeClock
 from kiosk.voice import RecordingVoice
 
+PIN = "246810"  # the demo terminal's initial PIN (config/defaults.toml)
 PORTRAIT = (1080, 1920)
 LANDSCAPE = (1920, 1080)
 
@@ -52,6 +54,10 @@ def run_tour(
     app = QApplication.instance() or QApplication(["kiosk-tour"])
     assert isinstance(app, QApplication)
     clock = FakeClock()
+    # A throwaway data directory unless one is given: the tour types PINs and prints.
+    scratch = tempfile.TemporaryDirectory(prefix="kiosk-tour-") if data_dir is None else None
+    if scratch is not None:
+        data_dir = Path(scratch.name)
     ctx = build_context(data_dir, site, clock=clock, voice=RecordingVoice())
     ctx.devices.start()
     shell = Shell(ctx, tick_ms=0)
@@ -75,11 +81,11 @@ def run_tour(
     def touch(widget_name: str | None = None) -> None:
         target = shell.findChild(QWidget, widget_name) if widget_name else shell.current
         assert isinstance(target, QWidget), widget_name
-        QTest.mouseClick(
-            target,
-            Qt.MouseButton.LeftButton,
-            pos=QPoint(10, 10) if widget_name is None else target.rect().center(),
-        )
+        at = target.mapTo(shell, QPoint(10, 10) if widget_name is None else target.rect().center())
+        handle = shell.windowHandle()
+        assert handle is not None
+        # through the window, as real input arrives
+        QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
         settle()
 
     def next_slide() -> None:
@@ -98,6 +104,42 @@ def run_tour(
         touch("idle_continue")
         shell.show_failsafe()
 
+    def pin_pad() -> None:
+        touch("failsafe_home")
+        for _ in range(5):  # the hidden gesture: five taps in the configured corner
+            corner = QPoint(shell.width() - 20, 20)
+            handle = shell.windowHandle()
+            assert handle is not None
+            QTest.mouseClick(
+                handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corner
+            )
+            clock.advance(0.3)
+        settle()
+
+    def pin(digits: str) -> None:
+        for d in digits:
+            touch(f"pin_{d}")
+        touch("pin_ok")
+
+    def page(key: str) -> Callable[[], None]:
+        def show() -> None:
+            touch(f"maint_tab_{key}")
+            if key == "network":
+                touch("maint_network_check")
+                shell.maintenance.network.wait()
+            shell.tick()
+
+        return show
+
+    def enter() -> None:
+        pin(PIN)
+        shell.tick()
+
+    def safe_mode() -> None:
+        touch("maint_exit")
+        shell.ctx.safe_mode = True
+        shell.back_to_start()
+
     steps: list[tuple[str, Callable[[], None]]] = [
         ("attract", lambda: None),
         ("attract-next-slide", next_slide),
@@ -108,6 +150,15 @@ def run_tour(
         ("help", help_in_chinese),
         ("idle-warning", idle),
         ("failsafe", failsafe),
+        ("maintenance-pin-pad", pin_pad),
+        ("maintenance-pin-wrong", lambda: pin("000000")),
+        ("maintenance-devices", enter),
+        ("maintenance-logs", page("logs")),
+        ("maintenance-config", page("config")),
+        ("maintenance-counters", page("counters")),
+        ("maintenance-network", page("network")),
+        ("maintenance-actions", page("actions")),
+        ("safe-mode", safe_mode),
     ]
     try:
         for name, action in steps:
@@ -120,6 +171,8 @@ def run_tour(
         shell.close()
         ctx.close()
         settle()
+        if scratch is not None:
+            scratch.cleanup()
     return saved
 
 

@@ -101,6 +101,15 @@ EXPECTED_TOUR = [
     "help",
     "idle-warning",
     "failsafe",
+    "maintenance-pin-pad",
+    "maintenance-pin-wrong",
+    "maintenance-devices",
+    "maintenance-logs",
+    "maintenance-config",
+    "maintenance-counters",
+    "maintenance-network",
+    "maintenance-actions",
+    "safe-mode",
 ]
 
 

@@ -141,3 +141,27 @@ def test_diag_reports_a_missing_camera_and_a_bad_site_file(tmp_path: Path) -> No
         "offline",
         "camera.not_found",
     )
+
+
+def test_diag_report_holds_what_a_technician_sends(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True)
+    (logs / "kiosk.log").write_text(
+        json.dumps({"at": "t", "level": "ERROR", "logger": "x", "msg": "printer gone"})
+        + "\n"
+        + json.dumps({"at": "t", "level": "INFO", "logger": "x", "msg": "fine"})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.json"
+    result = kiosk(
+        "diag", "--report", str(out), "--wait", "1", env={"KIOSK_DATA_DIR": str(data_dir)}
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["devices"]) == {"camera", "scanner", "printer"}
+    assert report["config_version"] == "defaults-1"
+    assert [e["msg"] for e in report["recent_errors"]] == ["printer gone"]
+    assert report["versions"]["python"].startswith("3.12")
+    assert report["versions"]["zxing-cpp"] != "not installed"

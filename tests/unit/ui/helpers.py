@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -10,8 +11,24 @@ from ui.shell import Shell
 
 
 def touch(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
-    """A tap (press and release) on ``widget``."""
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos or widget.rect().center())
+    """A tap on ``widget``, delivered the way real input is: to the window, which hands it on.
+
+    (QTest on a widget would skip the window, and with it the shell's touch handling.)
+    """
+    window = widget.window()
+    handle = window.windowHandle()
+    assert handle is not None, "the window is not shown"
+    at = widget.mapTo(window, pos or widget.rect().center())
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    qtbot.wait(1)
+
+
+def touch_at(qtbot: QtBot, window: QWidget, at: QPoint) -> None:
+    """A tap at a point of the window, whatever is there."""
+    handle = window.windowHandle()
+    assert handle is not None, "the window is not shown"
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+    qtbot.wait(1)
 
 
 def find(shell: Shell, name: str) -> QWidget:

@@ -1,0 +1,1 @@
+"""Maintenance mode: one screen with a page per task."""

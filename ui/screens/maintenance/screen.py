@@ -1,0 +1,109 @@
+"""The maintenance screen: a row of tabs, the page, and the way out."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.app_context import AppContext
+from ui.screens.base import Screen, button, label
+from ui.screens.maintenance.actions_page import ActionsPage
+from ui.screens.maintenance.config_page import ConfigPage
+from ui.screens.maintenance.counters_page import CountersPage
+from ui.screens.maintenance.devices_page import DevicesPage
+from ui.screens.maintenance.logs_page import LogsPage
+from ui.screens.maintenance.network_page import NetworkPage
+from ui.screens.maintenance.page import MaintenancePage
+
+
+class MaintenanceScreen(Screen):
+    """Technicians' pages: devices, logs, configuration, counters, network, actions.
+
+    Signals:
+        exit_requested(): leave maintenance mode.
+    """
+
+    name = "maintenance"
+    exit_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 32, 32, 32)
+        outer.setSpacing(16)
+        top = QHBoxLayout()
+        self.title = label("", "title")
+        self.exit_button = button(role="primary", name="maint_exit")
+        self.exit_button.clicked.connect(self.exit_requested)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.exit_button)
+        outer.addLayout(top)
+        self.devices = DevicesPage(ctx)
+        self.logs = LogsPage(ctx)
+        self.config = ConfigPage(ctx)
+        self.counters = CountersPage(ctx)
+        self.network = NetworkPage(ctx)
+        self.actions_page = ActionsPage(ctx)
+        self.pages: list[MaintenancePage] = [
+            self.devices,
+            self.logs,
+            self.config,
+            self.counters,
+            self.network,
+            self.actions_page,
+        ]
+        tabs = QGridLayout()
+        tabs.setSpacing(12)
+        self.tab_buttons: dict[str, QPushButton] = {}
+        for i, page in enumerate(self.pages):
+            b = button(name=f"maint_tab_{page.key}")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, key=page.key: self.show_page(key))
+            self.tab_buttons[page.key] = b
+            tabs.addWidget(b, i // 3, i % 3)
+        outer.addLayout(tabs)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.stack.addWidget(page)
+        outer.addWidget(self.stack, 1)
+        self._apply_texts()
+        self.show_page("devices")
+
+    @property
+    def page(self) -> MaintenancePage:
+        """The page on show."""
+        widget = self.stack.currentWidget()
+        assert isinstance(widget, MaintenancePage)
+        return widget
+
+    def show_page(self, key: str) -> None:
+        """Shows one page and refreshes it."""
+        for page in self.pages:
+            if page.key == key:
+                self.stack.setCurrentWidget(page)
+                page.refresh()
+            self.tab_buttons[page.key].setChecked(page.key == key)
+        self.ctx.maintenance.activity()
+
+    def _apply_texts(self) -> None:
+        self.title.setText(self.tr_("maint.title"))
+        self.exit_button.setText(self.tr_("maint.exit"))
+        for page in self.pages:
+            self.tab_buttons[page.key].setText(self.tr_(f"maint.tab.{page.key}"))
+            page.retranslate(self.language)
+
+    def tick(self) -> None:
+        """Live updates for the visible page (device status, camera preview)."""
+        self.page.tick()
+
+    def shutdown(self) -> None:
+        """Waits for a running network check."""
+        self.network.wait()
