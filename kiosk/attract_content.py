@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.config_loader import PROJECT_ROOT
+from kiosk.project import PROJECT_ROOT
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from pydantic import ValidationError
 
 from kiosk.atomic_file import write_atomic
 from kiosk.config_schema import KioskConfig
+from kiosk.project import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
 LAYER_ORDER = ("defaults", "site", "fleet", "technician")
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = PROJECT_ROOT / "config" / "defaults.toml"
 SYSTEM_SITE_FILE = Path("/etc/kiosk/site.toml")
 

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kiosk.services.config import ServiceConfig
+
 SCHEMA_VERSION = 1
 
 
@@ -172,6 +174,7 @@ class KioskConfig(_Strict):
     ui: UiConfig = UiConfig()
     services: ServicesConfig = ServicesConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
+    backend: ServiceConfig = ServiceConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")

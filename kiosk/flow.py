@@ -131,6 +131,14 @@ class Flow:
         self.last_error: str | None = None
         self.flow_did_change_state: list[StateListener] = []
         self.flow_did_finish: list[FinishListener] = []
+        self._requested: str | None = None
+
+    def go(self, state: str) -> None:
+        """Asks for a transition from inside ``enter`` or ``do``; it is taken right after.
+
+        An alternative to ``validate`` for states whose next state depends on the event.
+        """
+        self._requested = state
 
     @property
     def current(self) -> State:
@@ -141,6 +149,7 @@ class Flow:
         """Enters the initial state."""
         self.finished = None
         self._go(self.initial)
+        self._follow()
 
     def send(self, name: str, **data: Any) -> None:
         """Delivers an event to the current state, then follows any transition."""
@@ -172,6 +181,10 @@ class Flow:
         for _ in range(32):  # a cycle of validations is a defect; don't spin forever
             if self.finished is not None:
                 return
+            if self._requested is not None:
+                target, self._requested = self._requested, None
+                self._go(target)
+                continue
             target = self._guarded(lambda: self.current.validate(self))
             if not target or target == self.state:
                 return
@@ -204,6 +217,7 @@ class Flow:
         # Logged through the masking filter: the message may carry what the resident typed.
         log.error("%s: failsafe in state %s: %r", self.name, self.state, error, exc_info=error)
         self.last_error = type(error).__name__
+        self._requested = None
         self.monitor.record(self.name, error)
         if self.state == FAILSAFE:  # failing inside the failsafe: give up and go home
             self.finish("failsafe")

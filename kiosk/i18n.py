@@ -12,7 +12,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from kiosk.config_loader import PROJECT_ROOT
+from kiosk.project import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 

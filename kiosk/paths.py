@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kiosk.config_loader import PROJECT_ROOT, SYSTEM_SITE_FILE, ConfigPaths
+from kiosk.config_loader import SYSTEM_SITE_FILE, ConfigPaths
+from kiosk.project import PROJECT_ROOT
 
 
 def default_data_dir() -> Path:

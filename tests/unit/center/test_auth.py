@@ -1,0 +1,54 @@
+"""The terminal registry: hashed tokens, the answers for each kind of refusal, reloading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from center.auth import AuthFailure, TerminalRegistry, hash_token
+
+
+def refused(registry: TerminalRegistry, terminal: str | None, token: str | None) -> tuple[int, str]:
+    with pytest.raises(AuthFailure) as e:
+        registry.authenticate(terminal, token)
+    return e.value.status, e.value.code
+
+
+def test_each_terminal_has_its_own_token(tmp_path: Path) -> None:
+    registry = TerminalRegistry(tmp_path / "t.json")
+    a = registry.add("kiosk-a")
+    b = registry.add("kiosk-b")
+    assert a != b and len(a) >= 32
+    assert registry.authenticate("kiosk-a", a) == "kiosk-a"
+    assert refused(registry, "kiosk-a", b) == (403, "auth.terminal_mismatch")
+    assert refused(registry, "kiosk-c", a) == (403, "auth.terminal_mismatch")
+    assert refused(registry, "kiosk-a", "z" * 43) == (401, "auth.invalid_token")
+    assert refused(registry, None, a) == (401, "auth.missing")
+    assert refused(registry, "kiosk-a", "") == (401, "auth.missing")
+
+
+def test_only_hashes_are_stored_and_changes_are_seen_by_other_instances(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    serving = TerminalRegistry(path)
+    token = TerminalRegistry(path).add("kiosk-a")  # as `center terminal add` would
+    assert token not in path.read_text(encoding="utf-8")
+    assert hash_token(token) in path.read_text(encoding="utf-8")
+    assert serving.authenticate("kiosk-a", token) == "kiosk-a"
+    TerminalRegistry(path).set_enabled("kiosk-a", False)
+    assert refused(serving, "kiosk-a", token) == (403, "auth.terminal_disabled")
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_re_keying_invalidates_the_old_token(tmp_path: Path) -> None:
+    registry = TerminalRegistry(tmp_path / "t.json")
+    old = registry.add("kiosk-a")
+    new = registry.add("kiosk-a")
+    assert registry.authenticate("kiosk-a", new) == "kiosk-a"
+    assert refused(registry, "kiosk-a", old) == (401, "auth.invalid_token")
+
+
+@pytest.mark.parametrize(("terminal", "token"), [("bad id!", None), ("kiosk-a", "short")])
+def test_bad_ids_and_short_tokens_are_refused(terminal: str, token: str | None) -> None:
+    with pytest.raises(ValueError):
+        TerminalRegistry(None).add(terminal, token)
