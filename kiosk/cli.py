@@ -53,6 +53,9 @@ def build_parser(extra: CommandAdder | None = None) -> argparse.ArgumentParser:
     pin = sub.add_parser("set-pin", help="set the maintenance PIN (asks for it twice)")
     pin.set_defaults(func=cmd_set_pin)
 
+    from kiosk.photo.cli import add_idphoto_command
+
+    add_idphoto_command(sub)
     if extra is not None:
         extra(sub)
     return parser

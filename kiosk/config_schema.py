@@ -164,6 +164,21 @@ class MaintenanceConfig(_Strict):
     backend_url: str = ""
 
 
+class PhotoConfig(_Strict):
+    """The ID photo service: default preset, background, plain-backdrop mode.
+
+    ``replace_background``: None follows the preset; False is the plain-backdrop mode that
+    only crops (for authorities that refuse software-replaced backgrounds).
+    """
+
+    preset: str = "resident-id"
+    background: str | None = None
+    replace_background: bool | None = None
+    auto_capture: bool = True
+    nobody_help_s: float = Field(30.0, ge=10.0, le=300.0)
+    outbox_lifetime_h: float = Field(24.0, ge=1.0, le=168.0)
+
+
 class KioskConfig(_Strict):
     """The whole configuration. ``schema_version`` must match what this build understands."""
 
@@ -175,6 +190,7 @@ class KioskConfig(_Strict):
     services: ServicesConfig = ServicesConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
     backend: ServiceConfig = ServiceConfig()
+    photo: PhotoConfig = PhotoConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")

@@ -112,7 +112,8 @@ class Flow:
     """A state machine for one service.
 
     Hooks:
-        flow_did_change_state(flow, old, new)
+        flow_did_change_state(flow, old, new)   before the new state's ``enter``
+        flow_did_enter_state(flow, old, new)    after it (what ``enter`` prepared is there)
         flow_did_finish(flow, outcome)   outcome: completed, cancelled, failsafe
     """
 
@@ -130,6 +131,7 @@ class Flow:
         self.finished: str | None = None
         self.last_error: str | None = None
         self.flow_did_change_state: list[StateListener] = []
+        self.flow_did_enter_state: list[StateListener] = []
         self.flow_did_finish: list[FinishListener] = []
         self._requested: str | None = None
 
@@ -202,6 +204,9 @@ class Flow:
         for listener in list(self.flow_did_change_state):
             listener(self, old, target)
         self._guarded(lambda: self.current.enter(self))
+        if self.state == target and self.finished is None:
+            for listener in list(self.flow_did_enter_state):
+                listener(self, old, target)
 
     def _guarded(self, action: Callable[[], Any], fail: bool = True) -> Any:
         try:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent, QTouchEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
+from devices.receipt.document import Receipt
 from devices.scan_payload import PayloadKind, ScanEvent, ScanRejected
 from kiosk.app_context import AppContext
 from kiosk.corner_taps import CornerTapDetector
@@ -19,7 +20,9 @@ from kiosk.flow import FAILSAFE, Flow
 from kiosk.i18n import tr
 from kiosk.services_catalog import SERVICES, Availability, availability
 from kiosk.session import EndReason, Session
+from ui.controllers.violations import ViolationsController
 from ui.device_bridge import DeviceBridge
+from ui.qt_runner import QtRunner
 from ui.screens.attract import AttractScreen
 from ui.screens.base import Screen
 from ui.screens.failsafe import FailsafeScreen
@@ -78,6 +81,9 @@ class Shell(QMainWindow):
             self.add_screen(screen)
         m = config.maintenance
         self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
+        self.runner = QtRunner(self)
+        self.controllers = {c.service_id: c for c in (ViolationsController(self),)}
+        ctx.built_services.update(self.controllers)
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)
         self.toast = Toast(self)
@@ -345,6 +351,15 @@ class Shell(QMainWindow):
             return
         self.ctx.counters.add(f"service.{service_id}")
         log.info("service chosen: %s", service_id)
+        controller = self.controllers.get(service_id)
+        if controller is not None:
+            controller.start()
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Sends a receipt to the printer; the job is stored first and never lost."""
+        job = self.ctx.devices.printer.submit(receipt)
+        self.ctx.counters.add("receipts")
+        log.info("receipt %s queued as job %s", receipt.title, job)
 
     def refresh_availability(self) -> None:
         """Recomputes which tiles are on, from devices, config and what is built."""
@@ -413,6 +428,8 @@ class Shell(QMainWindow):
         if self.current is self.attract:
             self.attract.advance(now)
             self.attract.set_time(clock.now())
+        for controller in self.controllers.values():
+            controller.tick()
         if self.idle_warning.isVisible():
             self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
         self.toast.expire(now)
@@ -453,6 +470,9 @@ class Shell(QMainWindow):
         """Stops timers and stops watching the application's events."""
         self.tick_timer.stop()
         self.maintenance.shutdown()
+        self.runner.stop()
+        for controller in self.controllers.values():
+            controller.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -81,6 +81,10 @@ def stylesheet(elder: bool, scale: float = 1.35) -> str:
     QPushButton[role="tile"] {{
         min-height: {m.target * 2}px; padding: {m.spacing}px; border-radius: 24px;
     }}
+    QPushButton[role="key"] {{
+        min-width: 60px; min-height: {m.target}px; padding: 0px; font-size: {m.tile_title}px;
+        border-width: 2px;
+    }}
     QFrame[role="card"] {{ background: {SURFACE}; border-radius: 24px; }}
     QFrame[role="scrim"] {{ background: rgba(15, 25, 40, 170); }}
     QLabel[level="offline"] {{ color: {DANGER}; }}

@@ -32,8 +32,10 @@ def touch_at(qtbot: QtBot, window: QWidget, at: QPoint) -> None:
 
 
 def find(shell: Shell, name: str) -> QWidget:
-    """The one widget with this object name."""
+    """The one widget with this object name (the visible one if several share it)."""
     found = [w for w in shell.findChildren(QWidget, name)]
+    if len(found) > 1:  # e.g. a key on two keyboards: the one on screen
+        found = [w for w in found if w.isVisible()]
     assert len(found) == 1, f"{len(found)} widgets named {name!r}"
     return found[0]
 

@@ -1,0 +1,1 @@
+"""One controller per service: starts its flow, shows its screen, prints its receipts."""

@@ -1,0 +1,1 @@
+"""The traffic-violation lookup screens."""

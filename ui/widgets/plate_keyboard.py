@@ -1,0 +1,78 @@
+"""A keyboard made for Chinese plates: provinces first, then letters (no I or O), digits,
+and the trailing 挂 学 警 港 澳 领. Also used for engine numbers and VINs (``mode``)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O do not occur on plates
+DIGITS = "1234567890"
+SUFFIXES = "挂学警港澳领"
+ALNUM_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # engine numbers and VINs (VINs skip I O Q: checked later)
+
+
+class PlateKeyboard(QWidget):
+    """Emits each key; the screen keeps the text.
+
+    ``mode``: ``plate`` (province grid until a province is typed, then letters, digits and
+    suffixes), ``alnum`` (letters with I and O, digits) or ``digits`` (digits and X, for ID
+    numbers).
+
+    Signals:
+        key_pressed(str), backspace()
+    """
+
+    key_pressed = Signal(str)
+    backspace = Signal()
+
+    def __init__(self, parent: QWidget | None = None, mode: str = "plate") -> None:
+        super().__init__(parent)
+        self.mode = mode
+        self.grid = QGridLayout(self)
+        self.grid.setSpacing(10)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.showing_provinces = mode == "plate"
+        self.buttons: dict[str, QPushButton] = {}
+        self._build()
+
+    def show_for(self, text: str) -> None:
+        """Provinces for an empty plate, the rest after."""
+        provinces = self.mode == "plate" and not text
+        if provinces != self.showing_provinces:
+            self.showing_provinces = provinces
+            self._build()
+
+    def _keys(self) -> list[str]:
+        if self.mode == "digits":
+            return list(DIGITS + "X")
+        if self.mode == "alnum":
+            return list(DIGITS + ALNUM_ALL)
+        if self.showing_provinces:
+            return list(PROVINCES)
+        return list(DIGITS + LETTERS + SUFFIXES)
+
+    def _build(self) -> None:
+        for b in self.buttons.values():
+            self.grid.removeWidget(b)
+            b.deleteLater()
+        self.buttons = {}
+        keys = self._keys()
+        columns = 6 if self.mode == "digits" else (8 if self.showing_provinces else 10)
+        for i, key in enumerate(keys):
+            b = QPushButton(key)
+            b.setObjectName(f"key_{key}")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setProperty("role", "key")
+            b.clicked.connect(lambda _=False, k=key: self.key_pressed.emit(k))
+            self.grid.addWidget(b, i // columns, i % columns)
+            self.buttons[key] = b
+        back = QPushButton("⌫")
+        back.setObjectName("key_backspace")
+        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back.setProperty("role", "key")
+        back.clicked.connect(self.backspace)
+        row = (len(keys) + columns - 1) // columns
+        self.grid.addWidget(back, row, columns - 2, 1, 2)
+        self.buttons["⌫"] = back
