@@ -6,8 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from kiosk.flow import Flow
-from kiosk.i18n import tr
 from kiosk.flows.violations import Done, ViolationsFlow
+from kiosk.i18n import tr
 from kiosk.services.factory import build_violation_service
 from kiosk.services.violations import ViolationService
 from ui.screens.violations.screen import ViolationsScreen

@@ -10,7 +10,6 @@ from kiosk.flows.violations import ViolationsFlow
 from ui.screens.base import Screen, button, label
 from ui.screens.violations.pages import PAGES, Page
 
-
 ENTRY_STATES = ("plate_entry", "secret", "licence_entry", "plate_confirm")
 
 
