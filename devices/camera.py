@@ -247,7 +247,7 @@ class SimulatedCamera(Camera):
         self._synthetic_phase = 0
 
     def set_source(self, source: str) -> None:
-        """Switches what the camera shows; takes effect within one reconnect."""
+        """Switches what the camera shows, from the next frame on."""
         self._source = source
         self._reopen = True
 
@@ -302,8 +302,14 @@ class SimulatedCamera(Camera):
         return not self._stop.is_set()
 
     def _read(self) -> Image | None:
-        if self._unplugged.is_set() or self._reopen:
+        if self._unplugged.is_set():
             return None
+        if self._reopen:  # new content, same "device": switch without going offline
+            self._close()
+            ok, reason, detail = self._open()
+            if not ok:
+                self._set_health(HealthLevel.OFFLINE, reason, detail)
+                return None
         if self._cap is not None:
             ok, image = self._cap.read()
             if not ok and self.loop:

@@ -1,12 +1,15 @@
 """Where finished ID photos go: a ``PhotoService`` that returns a reference code.
 
 The local implementation (the default) stands in for the household-registration office's
-intake: an SQLite table on the terminal's data directory with the same contract the HTTP
-implementation will have (idempotency key per submission: a retry returns the same code).
+intake with the same contract the HTTP implementation will have (idempotency key per
+submission: a retry returns the same code). It records that a photo was received (its
+reference, SHA-256 and size) but keeps no pixels: a terminal must hold no face photo once
+the visit is over, and the real recipient is the office's service.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sqlite3
 import threading
@@ -57,7 +60,7 @@ class LocalPhotoService:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS photos (reference TEXT PRIMARY KEY,"
             " idem TEXT UNIQUE NOT NULL, preset TEXT NOT NULL, terminal TEXT NOT NULL,"
-            " taken_at TEXT NOT NULL, jpeg BLOB NOT NULL)"
+            " taken_at TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL)"
         )
         self._lock = threading.Lock()
 
@@ -70,14 +73,15 @@ class LocalPhotoService:
                 return str(row[0])
             reference = new_reference(photo.taken_at)
             self._db.execute(
-                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO photos VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     reference,
                     idempotency_key,
                     photo.preset_id,
                     photo.terminal_id,
                     photo.taken_at.isoformat(),
-                    photo.jpeg,
+                    hashlib.sha256(photo.jpeg).hexdigest(),
+                    len(photo.jpeg),
                 ),
             )
             return reference

@@ -7,6 +7,7 @@ shell shows them, turns touches and scans into events, and speaks each screen's 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent, QTouchEvent
@@ -20,6 +21,7 @@ from kiosk.flow import FAILSAFE, Flow
 from kiosk.i18n import tr
 from kiosk.services_catalog import SERVICES, Availability, availability
 from kiosk.session import EndReason, Session
+from ui.controllers.id_photo import IdPhotoController
 from ui.controllers.violations import ViolationsController
 from ui.device_bridge import DeviceBridge
 from ui.qt_runner import QtRunner
@@ -82,7 +84,9 @@ class Shell(QMainWindow):
         m = config.maintenance
         self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
         self.runner = QtRunner(self)
-        self.controllers = {c.service_id: c for c in (ViolationsController(self),)}
+        self.controllers: dict[str, Any] = {
+            c.service_id: c for c in (IdPhotoController(self), ViolationsController(self))
+        }
         ctx.built_services.update(self.controllers)
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)

@@ -304,6 +304,7 @@ class IdPhotoFlow(Flow):
         self.autocapture = AutoCapture.from_policy(clock, presets.guidance)
         self.data = IdPhotoData()
         self.needs_guardian = False
+        self.staff_hint: dict[str, str] = {}
         self.idempotency_key = secrets.token_hex(12)
 
     def take(self, frame: Image) -> None:
@@ -341,14 +342,14 @@ class IdPhotoFlow(Flow):
         if self.data.reference:
             r.add(
                 Text(tr("idphoto.receipt.reference", language), bold=True),
-                Text(self.data.reference, size=2, bold=True, align=Align.CENTER),
+                Text(self.data.reference, bold=True, align=Align.CENTER),  # 18 chars: one line
                 QRCode(self.data.reference),
                 Text(tr("idphoto.receipt.next", language)),
             )
         else:
             r.add(
                 Text(tr("idphoto.receipt.queued", language), bold=True),
-                Text(f"Q-{self.data.queued_id.upper()}", size=2, bold=True, align=Align.CENTER),
+                Text(f"Q-{self.data.queued_id.upper()}", bold=True, align=Align.CENTER),
                 Text(tr("idphoto.receipt.queued_next", language)),
             )
         r.add(Rule(), Text(tr("idphoto.receipt.deleted", language)), Feed(1), Cut())

@@ -80,3 +80,12 @@ def test_a_tampered_entry_is_dropped_not_sent(tmp_path: Path) -> None:
     outcome = outbox.retry(service)
     assert outcome.expired == [outbox_id] and service.count() == 0
     service.close()
+
+
+def test_the_embedded_intake_keeps_no_pixels(tmp_path: Path) -> None:
+    path = tmp_path / "photos.sqlite3"
+    service = LocalPhotoService(path)
+    service.submit(photo(), "key-1")
+    service.close()
+    for f in tmp_path.iterdir():
+        assert b"FACE-PIXELS" not in f.read_bytes(), f
