@@ -115,7 +115,7 @@ def test_tile_shows_the_device_reason_when_a_needed_device_is_down(
     qtbot.waitUntil(lambda: not tile.isEnabled(), timeout=5000)
     assert tile.subtitle.text() == "暂停服务 · 打印机缺纸"
     # a service not built yet says so, whatever the devices do
-    assert shell.home.tiles["id_photo"].subtitle.text() == "暂停服务 · 即将开通"
+    assert shell.home.tiles["antifraud"].subtitle.text() == "暂停服务 · 即将开通"
 
 
 class Boom(State):
