@@ -85,6 +85,10 @@ def stylesheet(elder: bool, scale: float = 1.35) -> str:
         min-width: 60px; min-height: {m.target}px; padding: 0px; font-size: {m.tile_title}px;
         border-width: 2px;
     }}
+    QFrame[role="cardButton"] {{
+        background: {SURFACE}; border: 3px solid {PRIMARY}; border-radius: 16px;
+    }}
+    QFrame[role="cardButton"][down="true"] {{ background: #DCE6F5; }}
     QFrame[role="card"] {{ background: {SURFACE}; border-radius: 24px; }}
     QFrame[role="scrim"] {{ background: rgba(15, 25, 40, 170); }}
     QLabel[level="offline"] {{ color: {DANGER}; }}

@@ -66,6 +66,8 @@ def run_tour(
     shell.show()
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
+    faces = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "faces" / "frontal"
+    face_source = str(faces / "002_03.jpg") if (faces / "002_03.jpg").exists() else ""
     suffix = "-landscape" if landscape else ""
 
     def settle() -> None:
@@ -135,8 +137,100 @@ def run_tour(
         pin(PIN)
         shell.tick()
 
-    def safe_mode() -> None:
+    def wait_for(
+        predicate: Callable[[], bool], advance_s: float = 0.0, limit_s: float = 60
+    ) -> None:
+        import time
+
+        end = time.monotonic() + limit_s
+        while not predicate() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+            if advance_s:
+                clock.advance(advance_s)
+        settle()
+
+    def flow_state(service: str) -> str:
+        flow = shell.controllers[service].flow
+        return "" if flow is None else str(flow.state)
+
+    def keys(text: str) -> None:
+        for key in text:
+            visible = [w for w in shell.findChildren(QWidget, f"key_{key}") if w.isVisible()]
+            assert visible, key
+            at = visible[0].mapTo(shell, visible[0].rect().center())
+            handle = shell.windowHandle()
+            assert handle is not None
+            QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        settle()
+
+    def violations_start() -> None:
         touch("maint_exit")
+        touch()  # wake the kiosk
+        touch("tile_violations")
+
+    def plate_typing() -> None:
+        touch("viol_mode_vehicle")
+        touch("viol_type_02")
+        keys("苏E8D2")
+
+    def secret() -> None:
+        keys("K7")
+        touch("viol_plate_entry_next")
+
+    def results() -> None:
+        keys("4G15B08327")
+        touch("viol_secret_next")
+        wait_for(lambda: flow_state("violations") == "results")
+
+    def open_record(kind: str) -> Callable[[], None]:
+        def show() -> None:
+            if flow_state("violations") == "record_detail":
+                touch("viol_detail_back")
+            flow = shell.controllers["violations"].flow
+            views = flow.data.views
+            if kind == "ineligible":
+                index = next(i for i, v in enumerate(views) if v.eligibility.failed)
+            else:
+                index = next(i for i, v in enumerate(views) if v.payment_url)
+            touch(f"viol_record_{index}")
+
+        return show
+
+    def pending() -> None:
+        touch("viol_home")
+        touch("tile_violations")
+        touch("viol_mode_vehicle")
+        touch("viol_type_02")
+        keys("粤B4H7N2")
+        touch("viol_plate_entry_next")
+        wait_for(lambda: flow_state("violations") in ("pending", "secret"))
+        if flow_state("violations") == "secret":
+            touch("viol_secret_next")
+            wait_for(lambda: flow_state("violations") == "pending")
+
+    def photo_consent() -> None:
+        touch("viol_home")
+        if face_source:
+            camera = shell.ctx.devices.camera
+            camera.set_source(face_source)  # type: ignore[attr-defined]
+        touch("tile_id_photo")
+
+    def photo_live() -> None:
+        touch("idphoto_preset_resident-id")
+        wait_for(lambda: shell.controllers["id_photo"].flow.data.guidance is not None)
+
+    def photo_result() -> None:
+        wait_for(lambda: flow_state("id_photo") not in ("live",), advance_s=0.4)
+        wait_for(lambda: flow_state("id_photo") in ("result", "refused"))
+
+    def photo_done() -> None:
+        if flow_state("id_photo") == "result":
+            touch("idphoto_confirm")
+            wait_for(lambda: flow_state("id_photo") == "done")
+
+    def safe_mode() -> None:
+        touch("idphoto_finish")
         shell.ctx.safe_mode = True
         shell.back_to_start()
 
@@ -158,6 +252,18 @@ def run_tour(
         ("maintenance-counters", page("counters")),
         ("maintenance-network", page("network")),
         ("maintenance-actions", page("actions")),
+        ("violations-mode", violations_start),
+        ("violations-plate-keyboard", plate_typing),
+        ("violations-secret", secret),
+        ("violations-results", results),
+        ("violations-ineligible-record", open_record("ineligible")),
+        ("violations-payment-handoff", open_record("payable")),
+        ("violations-pending", pending),
+        ("idphoto-consent", photo_consent),
+        ("idphoto-preset", lambda: touch("idphoto_agree")),
+        ("idphoto-live", photo_live),
+        ("idphoto-result", photo_result),
+        ("idphoto-receipt", photo_done),
         ("safe-mode", safe_mode),
     ]
     try:

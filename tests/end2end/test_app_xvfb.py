@@ -109,6 +109,18 @@ EXPECTED_TOUR = [
     "maintenance-counters",
     "maintenance-network",
     "maintenance-actions",
+    "violations-mode",
+    "violations-plate-keyboard",
+    "violations-secret",
+    "violations-results",
+    "violations-ineligible-record",
+    "violations-payment-handoff",
+    "violations-pending",
+    "idphoto-consent",
+    "idphoto-preset",
+    "idphoto-live",
+    "idphoto-result",
+    "idphoto-receipt",
     "safe-mode",
 ]
 

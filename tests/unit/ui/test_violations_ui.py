@@ -29,6 +29,14 @@ def state(shell: Shell) -> str:
     return "" if flow is None else str(flow.state)
 
 
+def open_record(qtbot: QtBot, shell: Shell, index: int) -> None:
+    card = find(shell, f"viol_record_{index}")
+    page = shell.controllers["violations"].screen.pages["results"]  # type: ignore[attr-defined]
+    page.area.ensureWidgetVisible(card)  # as a resident scrolls to it
+    qtbot.wait(10)
+    touch(qtbot, card)
+
+
 def label_text(shell: Shell, name: str) -> str:
     widget = find(shell, name)
     assert isinstance(widget, QLabel)
@@ -56,14 +64,14 @@ def test_lookup_to_printed_summary(qtbot: QtBot, shell: Shell) -> None:
     assert dates == sorted(dates, reverse=True)  # newest first
 
     ineligible = next(i for i, v in enumerate(views) if v.eligibility.failed)
-    touch(qtbot, find(shell, f"viol_record_{ineligible}"))
+    open_record(qtbot, shell, ineligible)
     assert state(shell) == "record_detail"
     assert "不能自助处理" in label_text(shell, "viol_detail_verdict")
     assert "窗口" in label_text(shell, "viol_detail_rules")
     touch(qtbot, find(shell, "viol_detail_back"))
 
     payable = next(i for i, v in enumerate(views) if v.payment_url)
-    touch(qtbot, find(shell, f"viol_record_{payable}"))
+    open_record(qtbot, shell, payable)
     qr = find(shell, "viol_pay_qr")
     assert isinstance(qr, QLabel) and not qr.pixmap().isNull() and qr.isVisible()
     assert "3205061000012345" in label_text(shell, "viol_detail_fields")

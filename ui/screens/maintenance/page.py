@@ -49,5 +49,5 @@ def scrolling_text(name: str) -> tuple[QScrollArea, QWidget]:
     text.setObjectName(f"{name}_text")
     text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     area.setWidget(text)
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
     return area, text

@@ -24,6 +24,7 @@ from kiosk.flows.violations import RecordView, ViolationsFlow
 from kiosk.i18n import tr
 from kiosk.services.regions import SecretKind
 from ui.screens.base import button, label
+from ui.widgets.card_button import CardButton
 from ui.widgets.plate_keyboard import PlateKeyboard
 
 Send = Callable[..., None]
@@ -427,9 +428,7 @@ class ResultsPage(Page):
         self.snapshot = label("", "muted", center=True)
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
-        QScroller.grabGesture(
-            self.area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
-        )
+        QScroller.grabGesture(self.area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.list = QWidget()
         self.list_box = QVBoxLayout(self.list)
         self.list_box.setSpacing(12)
@@ -477,10 +476,8 @@ class ResultsPage(Page):
                 f"{yuan(r.fine_fen, self.language)} · {points(r.points, self.language)} · "
                 f"{self.t(view.status_key)}\n{verdict}"
             )
-            b = button(text, name=f"viol_record_{i}")
-            b.setProperty("personal", True)
-            b.setStyleSheet("text-align: left; padding: 16px;")
-            b.clicked.connect(lambda _=False, index=i: self.send("open", index=index))
+            b = CardButton(text, name=f"viol_record_{i}")
+            b.clicked.connect(lambda index=i: self.send("open", index=index))
             self.list_box.addWidget(b)
         self.list_box.addStretch(1)
 
