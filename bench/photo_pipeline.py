@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -197,6 +198,24 @@ def guidance_fps(frames_per_picture: int) -> tuple[float, float, dict[str, int]]
     return len(frames) / elapsed, statistics.median(per_frame), keys
 
 
+def preview_fps() -> dict[str, float]:
+    """The Qt preview's painted frames per second while guidance runs, measured in its own
+    process (bench/photo_preview.py) so Qt does not share this one."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent / "photo_preview.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--json", "--seconds", "6"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    figures: dict[str, float] = json.loads(lines[-1]) if lines else {}
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="passes over the still pictures")
@@ -246,11 +265,17 @@ def main(argv: list[str] | None = None) -> int:
             say(f"  edges, {label}: {edges[label]}")
     fps, frame_ms, keys = guidance_fps(args.frames)
     say(f"live guidance at 1280x720: {fps:.1f} frames/s (median {frame_ms:.1f} ms/frame); {keys}")
+    preview = preview_fps()
+    say(
+        f"preview widget while guidance runs: {preview.get('preview_fps')} fps painted, "
+        f"guidance {preview.get('guidance_fps')} fps (bench/photo_preview.py, offscreen Qt)"
+    )
     line: dict[str, object] = {
         "still_median_ms": stages["total"]["median_ms"],
         "still_p95_ms": stages["total"]["p95_ms"],
         "guidance_fps": round(fps, 1),
-        "preview_fps": None,
+        "preview_fps": preview.get("preview_fps"),
+        "guidance_fps_with_preview": preview.get("guidance_fps"),
         "stages": {s: v for s, v in stages.items() if s != "total"},
         "frontal_compliant": f"{comp['compliant']}/{comp['of']}",
         "worst_margin_px": comp["worst_margin_px"],

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devices.health import Health
-from kiosk.attract_content import Slide, load_slides
+from kiosk.content.library import MEDIA_DIR, ContentLibrary, load_content
+from kiosk.content.media import MediaStore
+from kiosk.content.playlist import Scheduler
 from kiosk.clock import Clock, SystemClock
 from kiosk.config_loader import ConfigStore
 from kiosk.config_schema import KioskConfig
@@ -38,7 +40,8 @@ class AppContext:
     sessions: SessionManager
     failsafes: FailsafeMonitor
     voice: VoiceEngine
-    slides: list[Slide]
+    content: ContentLibrary
+    scheduler: Scheduler
     data_dir: Path
     maintenance: Maintenance
     counters: UsageCounters
@@ -51,8 +54,9 @@ class AppContext:
         return self.config_store.config
 
     def health(self) -> dict[str, Health]:
-        """Every device's and the terminal's current health, by name."""
+        """Every device's, the content's and the terminal's current health, by name."""
         out = {name: d.health for name, d in self.devices.all().items()}
+        out["content"] = self.scheduler.health
         out["terminal"] = self.failsafes.health
         return out
 
@@ -91,7 +95,13 @@ def build_context(
         sessions=sessions,
         failsafes=FailsafeMonitor(clock),
         voice=voice or build_voice(ui.voice_engine, ui.volume),
-        slides=load_slides(ui.attract_content),
+        content=(content := load_content()),
+        scheduler=Scheduler(
+            content.playlist,
+            clock,
+            # fleet-distributed media first, then what the install ships
+            MediaStore([paths.data_dir / "content" / "media", MEDIA_DIR]),
+        ),
         data_dir=paths.data_dir,
         maintenance=Maintenance(config.maintenance, paths.data_dir, clock, config.terminal.id),
         counters=UsageCounters(paths.data_dir / "usage.sqlite3"),

@@ -111,7 +111,6 @@ class UiConfig(_Strict):
     idle_timeout_s: dict[str, float] = {"default": 60.0, "home": 45.0}
     idle_warning_s: float = Field(30.0, ge=20.0, le=120.0)
     elder_scale: float = Field(1.35, ge=1.3, le=2.0)
-    attract_content: str = "content/attract.toml"
     voice_engine: Literal["espeak", "silent"] = "espeak"
     voice_in_standard_mode: bool = False
     volume: int = Field(70, ge=0, le=100)

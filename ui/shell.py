@@ -65,7 +65,8 @@ class Shell(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         hint = config.ui.staff_hint
-        self.attract = AttractScreen(ctx.slides)
+        ctx.scheduler.check_media()
+        self.attract = AttractScreen(ctx.scheduler, ctx.content, ctx.clock)
         self.home = HomeScreen()
         self.failsafe = FailsafeScreen(hint)
         self.pin_pad = PinPadScreen()
@@ -120,6 +121,7 @@ class Shell(QMainWindow):
         for device in ctx.devices.all().values():
             self.bridge.watch_health(device)
         self.bridge.watch_health(ctx.failsafes)
+        self.bridge.watch_health(ctx.scheduler)
         self.bridge.watch_scanner(ctx.devices.scanner)
 
         self.apply_theme()
@@ -158,6 +160,8 @@ class Shell(QMainWindow):
     def show_screen(self, name: str) -> None:
         """Shows a screen by name, applies its idle timeout and speaks its prompt."""
         screen = self.screens[name]
+        if screen is not self.attract:
+            self.attract.stop()  # no video behind a resident's screen
         self.stack.setCurrentWidget(screen)
         self.ctx.sessions.set_screen(name)
         self.screen_did_change.emit(name)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from pydantic import BaseModel
 from pytestqt.qtbot import QtBot
 
+from kiosk.content.model import LocalText
 from kiosk.i18n import LANGUAGES, load_catalogue
 from tests.unit.ui.helpers import find, touch, visible_texts
 from ui.shell import Shell
@@ -30,12 +32,45 @@ def allowed_patterns(shell: Shell, language: str) -> list[re.Pattern[str]]:
         text = entry[language]
         parts = re.split(r"\{[a-z_]+\}", text)
         patterns.append(re.compile("^" + ".+".join(re.escape(p) for p in parts) + "$", re.S))
-    content = [shell.ctx.config.ui.staff_hint[language]]
-    for slide in shell.ctx.slides:
-        content += [d[language] for d in (slide.title, slide.body, slide.caption) if d]
+    content = [
+        shell.ctx.config.ui.staff_hint[language],
+        *content_texts(shell.ctx.content, language),
+    ]
     patterns += [re.compile("^" + re.escape(c) + "$") for c in content]
+    # content cards are composed of content texts (title, how it starts, warning signs)
+    pieces = set(content)
+    patterns.append(
+        re.compile(
+            "^(?:"
+            + "|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True))
+            + r"|[·\s])+$"
+        )
+    )
     patterns.append(CLOCK)
     return patterns
+
+
+def content_texts(node: object, language: str) -> list[str]:
+    """Every text of the content library in ``language`` (content carries both)."""
+    if isinstance(node, LocalText):
+        return [node.get(language)]
+    if isinstance(node, BaseModel):
+        return [
+            t
+            for name in type(node).model_fields
+            for t in content_texts(getattr(node, name), language)
+        ]
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in content_texts(v, language)]
+    if isinstance(node, list | tuple):
+        return [t for v in node for t in content_texts(v, language)]
+    if hasattr(node, "__dataclass_fields__"):
+        return [
+            t
+            for name in node.__dataclass_fields__
+            for t in content_texts(getattr(node, name), language)
+        ]
+    return []
 
 
 def untranslated(shell: Shell, language: str) -> list[str]:
