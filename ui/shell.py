@@ -21,6 +21,7 @@ from kiosk.flow import FAILSAFE, Flow
 from kiosk.i18n import tr
 from kiosk.services_catalog import SERVICES, Availability, availability
 from kiosk.session import EndReason, Session
+from ui.controllers.antifraud import AntifraudController
 from ui.controllers.id_photo import IdPhotoController
 from ui.controllers.violations import ViolationsController
 from ui.device_bridge import DeviceBridge
@@ -86,7 +87,12 @@ class Shell(QMainWindow):
         self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
         self.runner = QtRunner(self)
         self.controllers: dict[str, Any] = {
-            c.service_id: c for c in (IdPhotoController(self), ViolationsController(self))
+            c.service_id: c
+            for c in (
+                IdPhotoController(self),
+                ViolationsController(self),
+                AntifraudController(self),
+            )
         }
         ctx.built_services.update(self.controllers)
         self.idle_warning = IdleWarning(self)
@@ -334,8 +340,9 @@ class Shell(QMainWindow):
         self.start_session("failsafe-return")
         self.show_screen("home")
 
-    def attach_flow(self, flow: Flow) -> None:
-        """Follows a running flow: its failsafe shows the apology, its end goes home."""
+    def attach_flow(self, flow: Flow, home_screen: str | None = "home") -> None:
+        """Follows a running flow: its failsafe shows the apology; its end goes to
+        ``home_screen`` (None: the service's controller decides)."""
 
         def on_state(_flow: Flow, _old: str, new: str) -> None:
             self.ctx.sessions.activity()
@@ -345,8 +352,8 @@ class Shell(QMainWindow):
         def on_finish(_flow: Flow, outcome: str) -> None:
             if outcome == "failsafe":
                 self.leave_failsafe()
-            elif self.ctx.sessions.active:
-                self.show_screen("home")
+            elif self.ctx.sessions.active and home_screen is not None:
+                self.show_screen(home_screen)
 
         flow.flow_did_change_state.append(on_state)
         flow.flow_did_finish.append(on_finish)

@@ -56,6 +56,7 @@ class PlateKeyboard(QWidget):
     def _build(self) -> None:
         for b in self.buttons.values():
             self.grid.removeWidget(b)
+            b.hide()  # gone now, not at the next event loop turn
             b.deleteLater()
         self.buttons = {}
         keys = self._keys()

@@ -136,6 +136,7 @@ class PresetPage(Page):
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # type: ignore[union-attr]
                 item.widget().deleteLater()  # type: ignore[union-attr]
         for i, preset in enumerate(flow.presets.presets):
             size = self.t("idphoto.preset.size", width=preset.width_px, height=preset.height_px)

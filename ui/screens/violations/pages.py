@@ -137,6 +137,7 @@ class PlateTypePage(Page):
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # type: ignore[union-attr]
                 item.widget().deleteLater()  # type: ignore[union-attr]
         for i, plate_type in enumerate(flow.plate_types):
             name = plate_type.name_zh if self.language == "zh_CN" else plate_type.name_en
@@ -467,6 +468,7 @@ class ResultsPage(Page):
         while self.list_box.count():
             item = self.list_box.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # type: ignore[union-attr]
                 item.widget().deleteLater()  # type: ignore[union-attr]
         for i, view in enumerate(views):
             r = view.record

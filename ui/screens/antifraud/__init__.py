@@ -1,0 +1,1 @@
+"""Anti-fraud awareness: the ten common frauds, the magic mirror, the quiz."""
