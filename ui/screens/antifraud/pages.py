@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -188,7 +189,7 @@ class MirrorPage(Page):
         self.choice_buttons = []
         for i, (text, action) in enumerate(labels):
             b = button(text, role="primary" if len(labels) == 1 else "", name=f"mirror_choice_{i}")
-            b.clicked.connect(action)
+            b.clicked.connect(lambda _=False, act=action: act())
             self.choices_box.addWidget(b)
             self.choice_buttons.append(b)
 
@@ -209,7 +210,7 @@ class MirrorPage(Page):
             self.text.setText(f"“{step.says.get(lang)}”")
             self._buttons(
                 [
-                    (c.text.get(lang), lambda _=False, i=i: self._send("choose", index=i))  # type: ignore[misc]
+                    (c.text.get(lang), partial(self._send, "choose", index=i))
                     for i, c in enumerate(step.choices)
                 ]
             )
@@ -275,7 +276,7 @@ class QuizPage(Page):
         self.action_buttons = []
         for i, (text, action) in enumerate(labels):
             b = button(text, name=f"quiz_action_{i}")
-            b.clicked.connect(action)
+            b.clicked.connect(lambda _=False, act=action: act())
             self.action_box.addWidget(b)
             self.action_buttons.append(b)
 
@@ -304,15 +305,11 @@ class QuizPage(Page):
                 )
             )
             self.text.setText(q.question.get(lang))
-            self._buttons(
-                [
-                    (
-                        f"{'ABCD'[i]}. {o.get(lang)}",
-                        lambda _=False, i=i: self._send("answer", choice=i),
-                    )  # type: ignore[misc]
-                    for i, o in enumerate(q.options)
-                ]
-            )
+            options: list[tuple[str, Callable[[], None]]] = [
+                (f"{'ABCD'[i]}. {o.get(lang)}", partial(self._send, "answer", choice=i))
+                for i, o in enumerate(q.options)
+            ]
+            self._buttons(options)
         elif state == "explanation" and flow.last_answer is not None:
             a = flow.last_answer
             q = a.question
