@@ -83,9 +83,8 @@ def main() -> int:
     screen.stop()
     health = scheduler.health
     print(f"{args.items} items in {elapsed:.1f} s ({dict(kinds)})")
-    print(
-        f"resident memory: {start_mb:.1f} MB -> {end_mb:.1f} MB ({end_mb - start_mb:+.1f} MB); target < 20 MB growth"
-    )
+    growth = end_mb - start_mb
+    print(f"resident memory: {start_mb:.1f} -> {end_mb:.1f} MB ({growth:+.1f} MB); target < +20 MB")
     print(f"content health: {health.level} {health.reason}")
     line = {
         "items": args.items,
