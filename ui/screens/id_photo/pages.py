@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
 from kiosk.flows.id_photo import IdPhotoFlow
-from kiosk.i18n import has_translation, tr
+from kiosk.i18n import has_translation
 from ui.screens.base import button, label
+from ui.screens.flow_screen import FlowPage, Send
 from ui.widgets.camera_view import CameraView
 
-Send = Callable[..., None]
 
+class Page(FlowPage):
+    """A page of this screen."""
 
-class Page(QWidget):
-    """A page of the ID photo screen."""
-
-    state = ""
-
-    def __init__(self, send: Send) -> None:
-        super().__init__()
-        self.send = send
-        self.language = "zh_CN"
-        self.setObjectName(f"idphoto_{self.state}")
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(20)
-
-    def t(self, key: str, **fields: object) -> str:
-        """Translates into the page's language."""
-        return tr(key, self.language, **fields)
+    prefix = "idphoto"
 
     def show_flow(self, flow: IdPhotoFlow) -> None:
         """Shows the flow's current data."""

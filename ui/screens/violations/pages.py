@@ -3,7 +3,6 @@ they hold no rules (eligibility, plates, errors all come from ``kiosk``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -24,10 +23,9 @@ from kiosk.flows.violations import RecordView, ViolationsFlow
 from kiosk.i18n import tr
 from kiosk.services.regions import SecretKind
 from ui.screens.base import button, label
+from ui.screens.flow_screen import FlowPage, Send
 from ui.widgets.card_button import CardButton
 from ui.widgets.plate_keyboard import PlateKeyboard
-
-Send = Callable[..., None]
 
 
 def yuan(fen: int | None, language: str) -> str:
@@ -55,23 +53,10 @@ def qr_pixmap(data: str, size: int = 320) -> QPixmap:
     return pixmap.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
 
 
-class Page(QWidget):
-    """A page of the violations screen."""
+class Page(FlowPage):
+    """A page of this screen."""
 
-    state = ""
-
-    def __init__(self, send: Send) -> None:
-        super().__init__()
-        self.send = send
-        self.language = "zh_CN"
-        self.setObjectName(f"violations_{self.state}")
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(24)
-
-    def t(self, key: str, **fields: object) -> str:
-        """Translates into the page's language."""
-        return tr(key, self.language, **fields)
+    prefix = "violations"
 
     def show_flow(self, flow: ViolationsFlow) -> None:
         """Shows the flow's current data."""
