@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QLineEdit, QPushButton, QWidget
 
 from kiosk.i18n import tr
 
@@ -72,3 +72,13 @@ def button(text: str = "", role: str = "", name: str = "") -> QPushButton:
         widget.setObjectName(name)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     return widget
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Removes every widget from ``layout`` at once (hidden now, deleted later)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow
 from kiosk.i18n import tr
-from ui.screens.base import Screen, button, label
+from ui.screens.base import Screen, button, clear_layout, label
 
 Send = Callable[..., None]
 
@@ -41,6 +41,40 @@ class FlowPage(QWidget):
 
     def wipe(self) -> None:
         """Forgets anything personal the page shows."""
+
+
+class ChoiceGridPage(FlowPage):
+    """A title and a grid of large choice buttons, built once per language."""
+
+    title_key = ""
+    columns = 2
+    button_height = 150
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.title = label("", "title", center=True)
+        self.grid = QGridLayout()
+        self.grid.setSpacing(16)
+        self.box.addWidget(self.title)
+        self.box.addLayout(self.grid)
+        self.box.addStretch(1)
+        self._built = ""
+
+    def choices(self, flow: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """(text, object name, event, event data) for each button."""
+        return []
+
+    def show_flow(self, flow: Any) -> None:
+        self.title.setText(self.t(self.title_key))
+        if self._built == self.language:
+            return
+        clear_layout(self.grid)
+        for i, (text, name, event, data) in enumerate(self.choices(flow)):
+            b = button(text, name=name)
+            b.setMinimumHeight(self.button_height)
+            b.clicked.connect(lambda _=False, e=event, d=data: self.send(e, **d))
+            self.grid.addWidget(b, i // self.columns, i % self.columns)
+        self._built = self.language
 
 
 class FlowScreen(Screen):

@@ -11,7 +11,7 @@ from kiosk.content.library import ContentLibrary
 from kiosk.content.mirror import MirrorFlow
 from kiosk.content.quiz_flow import QuizFlow
 from kiosk.i18n import tr
-from ui.screens.base import button, label
+from ui.screens.base import button, clear_layout, label
 from ui.widgets.camera_view import CameraView
 
 
@@ -182,10 +182,7 @@ class MirrorPage(Page):
         self.choice_buttons: list[QPushButton] = []
 
     def _buttons(self, labels: list[tuple[str, Callable[[], None]]]) -> None:
-        for b in self.choice_buttons:
-            self.choices_box.removeWidget(b)
-            b.hide()  # gone now, not at the next event loop turn
-            b.deleteLater()
+        clear_layout(self.choices_box)
         self.choice_buttons = []
         for i, (text, action) in enumerate(labels):
             b = button(text, role="primary" if len(labels) == 1 else "", name=f"mirror_choice_{i}")
@@ -269,10 +266,7 @@ class QuizPage(Page):
         self.action_buttons: list[QPushButton] = []
 
     def _buttons(self, labels: list[tuple[str, Callable[[], None]]]) -> None:
-        for b in self.action_buttons:
-            self.action_box.removeWidget(b)
-            b.hide()  # gone now, not at the next event loop turn
-            b.deleteLater()
+        clear_layout(self.action_box)
         self.action_buttons = []
         for i, (text, action) in enumerate(labels):
             b = button(text, name=f"quiz_action_{i}")

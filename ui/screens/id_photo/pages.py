@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from kiosk.flows.id_photo import IdPhotoFlow
 from kiosk.i18n import has_translation
 from ui.screens.base import button, label
-from ui.screens.flow_screen import FlowPage, Send
+from ui.screens.flow_screen import ChoiceGridPage, FlowPage, Send
 from ui.widgets.camera_view import CameraView
 
 
@@ -98,37 +100,20 @@ class StaffedPage(Page):
         self.home.setText(self.t("home.back"))
 
 
-class PresetPage(Page):
+class PresetPage(ChoiceGridPage):
     """Which photo: resident ID first, then the other presets."""
 
     state = "preset"
+    prefix = "idphoto"
+    title_key = "idphoto.preset.prompt"
 
-    def __init__(self, send: Send) -> None:
-        super().__init__(send)
-        self.title = label("", "title", center=True)
-        self.grid = QGridLayout()
-        self.grid.setSpacing(16)
-        self.box.addWidget(self.title)
-        self.box.addLayout(self.grid)
-        self.box.addStretch(1)
-        self._built = ""
-
-    def show_flow(self, flow: IdPhotoFlow) -> None:
-        self.title.setText(self.t("idphoto.preset.prompt"))
-        if self._built == self.language:
-            return
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().hide()  # type: ignore[union-attr]
-                item.widget().deleteLater()  # type: ignore[union-attr]
-        for i, preset in enumerate(flow.presets.presets):
+    def choices(self, flow: IdPhotoFlow) -> list[tuple[str, str, str, dict[str, Any]]]:
+        out = []
+        for preset in flow.presets.presets:
             size = self.t("idphoto.preset.size", width=preset.width_px, height=preset.height_px)
-            b = button(f"{self.t(preset.name_key)}\n{size}", name=f"idphoto_preset_{preset.id}")
-            b.setMinimumHeight(150)
-            b.clicked.connect(lambda _=False, pid=preset.id: self.send("choose", preset=pid))
-            self.grid.addWidget(b, i // 2, i % 2)
-        self._built = self.language
+            text = f"{self.t(preset.name_key)}\n{size}"
+            out.append((text, f"idphoto_preset_{preset.id}", "choose", {"preset": preset.id}))
+        return out
 
 
 class LivePage(Page):
@@ -347,7 +332,7 @@ class DonePage(Page):
         self.code.clear()
 
 
-PAGES: tuple[type[Page], ...] = (
+PAGES: tuple[type[FlowPage], ...] = (
     ConsentPage,
     StaffedPage,
     PresetPage,

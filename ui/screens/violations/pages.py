@@ -10,7 +10,6 @@ import qrcode
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -22,8 +21,8 @@ from PySide6.QtWidgets import (
 from kiosk.flows.violations import RecordView, ViolationsFlow
 from kiosk.i18n import tr
 from kiosk.services.regions import SecretKind
-from ui.screens.base import button, label
-from ui.screens.flow_screen import FlowPage, Send
+from ui.screens.base import button, clear_layout, label
+from ui.screens.flow_screen import ChoiceGridPage, FlowPage, Send
 from ui.widgets.card_button import CardButton
 from ui.widgets.plate_keyboard import PlateKeyboard
 
@@ -100,37 +99,20 @@ class ChooseModePage(Page):
         )
 
 
-class PlateTypePage(Page):
+class PlateTypePage(ChoiceGridPage):
     """号牌种类: the codes residents need, most common first."""
 
     state = "plate_type"
+    prefix = "violations"
+    title_key = "violations.prompt.plate_type"
+    button_height = 140
 
-    def __init__(self, send: Send) -> None:
-        super().__init__(send)
-        self.title = label("", "title", center=True)
-        self.grid = QGridLayout()
-        self.grid.setSpacing(16)
-        self.box.addWidget(self.title)
-        self.box.addLayout(self.grid)
-        self.box.addStretch(1)
-        self._built = ""
-
-    def show_flow(self, flow: ViolationsFlow) -> None:
-        self.title.setText(self.t("violations.prompt.plate_type"))
-        if self._built == self.language:
-            return
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().hide()  # type: ignore[union-attr]
-                item.widget().deleteLater()  # type: ignore[union-attr]
-        for i, plate_type in enumerate(flow.plate_types):
-            name = plate_type.name_zh if self.language == "zh_CN" else plate_type.name_en
-            b = button(f"{name}\n{plate_type.code}", name=f"viol_type_{plate_type.code}")
-            b.setMinimumHeight(140)
-            b.clicked.connect(lambda _=False, code=plate_type.code: self.send("choose", code=code))
-            self.grid.addWidget(b, i // 2, i % 2)
-        self._built = self.language
+    def choices(self, flow: ViolationsFlow) -> list[tuple[str, str, str, dict[str, Any]]]:
+        out = []
+        for t in flow.plate_types:
+            name = t.name_zh if self.language == "zh_CN" else t.name_en
+            out.append((f"{name}\n{t.code}", f"viol_type_{t.code}", "choose", {"code": t.code}))
+        return out
 
 
 class EntryPage(Page):
@@ -450,11 +432,7 @@ class ResultsPage(Page):
         self.print.setText(self.t("violations.action.print"))
         self.again.setText(self.t("violations.action.again"))
         self.done.setText(self.t("violations.action.done"))
-        while self.list_box.count():
-            item = self.list_box.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().hide()  # type: ignore[union-attr]
-                item.widget().deleteLater()  # type: ignore[union-attr]
+        clear_layout(self.list_box)
         for i, view in enumerate(views):
             r = view.record
             verdict = self.t(view.eligibility.verdict.key)
@@ -470,10 +448,7 @@ class ResultsPage(Page):
 
     def wipe(self) -> None:
         super().wipe()
-        while self.list_box.count():
-            item = self.list_box.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().setParent(None)  # type: ignore[union-attr]
+        clear_layout(self.list_box)
 
 
 class RecordDetailPage(Page):
@@ -544,7 +519,7 @@ class ReceiptPage(MessagePage):
         self.done.setText(self.t("violations.action.done"))
 
 
-PAGES: tuple[type[Page], ...] = (
+PAGES: tuple[type[FlowPage], ...] = (
     ChooseModePage,
     PlateTypePage,
     PlateEntryPage,
