@@ -28,6 +28,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from center.auth import AuthFailure, TerminalRegistry
+from center.fleet import FleetService
+from center.fleet_api import fleet_router
 from kiosk import __version__
 from kiosk.services.errors import InvalidQuery, ServiceError, ServiceRejected
 from kiosk.services.local_violations import LocalViolationService
@@ -83,7 +85,11 @@ def _error(status: int, code: str, message: str = "", field: str | None = None) 
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=NO_STORE)
 
 
-def create_app(service: ViolationService, registry: TerminalRegistry) -> FastAPI:
+def create_app(
+    service: ViolationService,
+    registry: TerminalRegistry,
+    fleet: FleetService | None = None,
+) -> FastAPI:
     """The API over ``service``, admitting the terminals in ``registry``.
 
     The app closes ``service`` when it shuts down.
@@ -177,6 +183,8 @@ def create_app(service: ViolationService, registry: TerminalRegistry) -> FastAPI
         response.headers.update(NO_STORE)
         return service.lookup_licence(query)
 
+    if fleet is not None:
+        app.include_router(fleet_router(fleet, registry))
     return app
 
 
@@ -190,7 +198,8 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
     """The API over the demo-seeded store in ``data_dir``."""
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3")
     registry = TerminalRegistry(terminals or data_dir / "terminals.json")
-    return create_app(service, registry)
+    fleet = FleetService(data_dir / "fleet", terminals=registry)
+    return create_app(service, registry, fleet)
 
 
 def app_from_env() -> FastAPI:

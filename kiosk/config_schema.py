@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kiosk.fleet.config import FleetConfig
 from kiosk.services.config import ServiceConfig
 
 SCHEMA_VERSION = 1
@@ -190,6 +191,7 @@ class KioskConfig(_Strict):
     maintenance: MaintenanceConfig = MaintenanceConfig()
     backend: ServiceConfig = ServiceConfig()
     photo: PhotoConfig = PhotoConfig()
+    fleet: FleetConfig = FleetConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")

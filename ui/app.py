@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app_context import build_context
 from kiosk.crash_guard import CrashGuard
+from kiosk.fleet.agent import FleetAgent
 from kiosk.log_setup import setup_logging
 from kiosk.watchdog import SystemdNotifier
 from ui.shell import Shell
@@ -47,6 +48,23 @@ def run_app(args: argparse.Namespace) -> int:
     shell.exit_requested.connect(app.exit)
     notifier = SystemdNotifier()
     _watch(shell, app, notifier, args)
+    # The fleet agent polls on its own thread; a change that needs a restart waits for the
+    # end of the current session (the shell decides when).
+    agent = FleetAgent(
+        config.fleet,
+        ctx.config_store,
+        data_dir=ctx.data_dir,
+        on_restart_needed=lambda request: shell.runner.delivery.post(
+            lambda: shell.restart_between_sessions(request.reason)
+        ),
+        devices=ctx.devices.all,
+        failsafe=ctx.failsafes,
+        crash_guard_path=ctx.data_dir / "crash" / "runs.json",
+        counters=ctx.counters.all,
+        paper=lambda: str(ctx.devices.printer.status()),
+    )
+    shell.bridge.watch_health(agent)
+    agent.start()
     if args.windowed or args.size:
         if args.size:
             w, h = (int(v) for v in args.size.lower().split("x"))
@@ -73,6 +91,7 @@ def run_app(args: argparse.Namespace) -> int:
         return code
     finally:
         notifier.stopping()
+        agent.stop()
         shell.shutdown()
         ctx.close()
         if code in CLEAN_EXIT_CODES:

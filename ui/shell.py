@@ -62,6 +62,7 @@ class Shell(QMainWindow):
         self.setObjectName("shell")
         self.language: str = config.terminal.language
         self.elder = False
+        self.restart_pending = ""
         self.flow: Flow | None = None
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -264,6 +265,8 @@ class Shell(QMainWindow):
             self.set_language(self.ctx.config.terminal.language)
         self.attract.restart()
         self.ctx.counters.add(f"sessions.{reason}")
+        if self.restart_pending:
+            QTimer.singleShot(0, lambda: self.restart_between_sessions(self.restart_pending))
         if self.current.name not in ("pin_pad", "maintenance"):
             self.show_screen(self.start_screen)
         log.info("session ended (%s)", reason)
@@ -321,6 +324,14 @@ class Shell(QMainWindow):
         if self.ctx.sessions.active:
             self.end_session(EndReason.CANCELLED)
         self.show_screen(self.start_screen)
+
+    def restart_between_sessions(self, reason: str) -> None:
+        """A configuration change needs a restart: now if nobody is using the kiosk,
+        otherwise as soon as the current session ends (exit 75: systemd starts us again)."""
+        self.restart_pending = reason or "configuration"
+        if not self.ctx.sessions.active and not self.ctx.maintenance.active:
+            log.info("restarting for %s", self.restart_pending)
+            self.exit_requested.emit(75)
 
     def clear_safe_mode(self) -> None:
         """A technician fixed the cause of the crash loop."""

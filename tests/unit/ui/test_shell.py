@@ -7,6 +7,7 @@ from devices.printer import PrinterStatus, SimulatedPrinter
 from kiosk.app_context import AppContext
 from kiosk.clock import FakeClock
 from kiosk.flow import Event, Flow, State
+from kiosk.session import EndReason
 from kiosk.voice import RecordingVoice
 from tests.unit.ui.helpers import find, touch
 from ui.shell import Shell
@@ -165,3 +166,13 @@ def test_scans_start_a_session_and_bad_scans_get_a_message(qtbot: QtBot, shell: 
     clock_of(shell.ctx).advance(6)
     shell.tick()
     assert not shell.toast.isVisible()
+
+
+def test_a_restart_waits_for_the_end_of_the_session(qtbot: QtBot, shell: Shell) -> None:
+    codes: list[int] = []
+    shell.exit_requested.connect(codes.append)
+    touch(qtbot, shell.attract)
+    shell.restart_between_sessions("devices.printer changed")
+    assert codes == []  # a resident is using the kiosk
+    shell.end_session(EndReason.COMPLETED)
+    qtbot.waitUntil(lambda: codes == [75], timeout=2000)
