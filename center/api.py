@@ -27,6 +27,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from center import points_api
 from center.auth import AuthFailure, TerminalRegistry
 from center.fleet import FleetService
 from center.fleet_api import fleet_router
@@ -88,6 +89,7 @@ def _error(status: int, code: str, message: str = "", field: str | None = None) 
 def create_app(
     service: ViolationService,
     registry: TerminalRegistry,
+    points: points_api.Ledger | None = None,
     fleet: FleetService | None = None,
 ) -> FastAPI:
     """The API over ``service``, admitting the terminals in ``registry``.
@@ -183,6 +185,8 @@ def create_app(
         response.headers.update(NO_STORE)
         return service.lookup_licence(query)
 
+    if points is not None:
+        app.include_router(points_api.create_points_router(points, registry))
     if fleet is not None:
         app.include_router(fleet_router(fleet, registry))
     return app
@@ -199,7 +203,7 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3")
     registry = TerminalRegistry(terminals or data_dir / "terminals.json")
     fleet = FleetService(data_dir / "fleet", terminals=registry)
-    return create_app(service, registry, fleet)
+    return create_app(service, registry, points_api.open_center_ledger(data_dir), fleet)
 
 
 def app_from_env() -> FastAPI:

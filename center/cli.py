@@ -23,6 +23,7 @@ from pathlib import Path
 from center.api import build_app, default_data_dir
 from center.auth import TerminalRegistry
 from center.fleet_cli import add_fleet_commands
+from center.points_cli import add_points_commands
 
 
 def _loopback(host: str) -> bool:
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = tsub.add_parser(name, help=f"{name} a terminal")
         p.add_argument("terminal_id")
         p.set_defaults(func=func)
+    add_points_commands(sub)
     add_fleet_commands(sub)
     return parser
 

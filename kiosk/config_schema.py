@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiosk.fleet.config import FleetConfig
+from kiosk.points.config import PointsConfig
 from kiosk.services.config import ServiceConfig
 
 SCHEMA_VERSION = 1
@@ -192,6 +193,7 @@ class KioskConfig(_Strict):
     backend: ServiceConfig = ServiceConfig()
     photo: PhotoConfig = PhotoConfig()
     fleet: FleetConfig = FleetConfig()
+    points: PointsConfig = PointsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")

@@ -1,0 +1,169 @@
+"""Points fixtures: a local ledger and the real center (uvicorn on 127.0.0.1) serving another,
+both on a fixed clock, and a per-test member with a chosen balance on whichever is in use."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from center.api import create_app
+from center.auth import TerminalRegistry
+from kiosk.clock import FakeClock
+from kiosk.points.config import PointsConfig
+from kiosk.points.http import HttpPointsService
+from kiosk.points.ledger import Ledger
+from kiosk.points.local import LocalPointsService
+from kiosk.points.service import PointsService
+from kiosk.services.config import ServiceConfig
+from kiosk.services.errors import NotMatched
+from kiosk.services.http_client import HttpClient
+from tests.support.uvicorn_server import UvicornThread
+
+NOW = datetime(2026, 11, 23, 9, 30)
+TERMINAL = "kiosk-test"
+_counter = itertools.count()
+
+
+class NoViolations:
+    """The center's violation service, unused here: every lookup matches nothing."""
+
+    def lookup_vehicle(self, query: Any) -> Any:
+        raise NotMatched()
+
+    def lookup_licence(self, query: Any) -> Any:
+        raise NotMatched()
+
+    def ping(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class PointsCenter:
+    """The real center app with a points ledger, served on 127.0.0.1."""
+
+    url: str
+    port: int
+    token: str
+    ledger: Ledger
+    clock: FakeClock
+    registry: TerminalRegistry
+
+    def config(self, **overrides: Any) -> ServiceConfig:
+        """A kiosk ``ServiceConfig`` for this center."""
+        values: dict[str, Any] = {
+            "backend": "http",
+            "base_url": self.url,
+            "terminal_id": TERMINAL,
+            "token": self.token,
+            "connect_timeout_s": 2.0,
+            "read_timeout_s": 5.0,
+            "backoff_s": 0.01,
+        }
+        values.update(overrides)
+        return ServiceConfig(**values)
+
+    def client(self, **overrides: Any) -> HttpPointsService:
+        """An http points service for this center."""
+        return HttpPointsService(HttpClient(self.config(**overrides), TERMINAL))
+
+
+def open_ledger(path: Path, clock: FakeClock, config: PointsConfig | None = None) -> Ledger:
+    """A ledger with the packaged catalogue and the demo members."""
+    return LocalPointsService.open_demo(path, config=config, clock=clock).ledger
+
+
+@contextlib.contextmanager
+def serve_points_center(folder: Path, config: PointsConfig | None = None) -> Iterator[PointsCenter]:
+    """The real center app (``create_app`` with a points ledger) on 127.0.0.1, its ledger
+    in ``folder`` on a fixed clock, one terminal registered; stopped on exit."""
+    clock = FakeClock(NOW)
+    ledger = open_ledger(folder / "points.sqlite3", clock, config)
+    registry = TerminalRegistry(folder / "terminals.json")
+    token = registry.add(TERMINAL)
+    app = create_app(NoViolations(), registry, points=ledger)
+    with UvicornThread(app, name="uvicorn-points") as server:
+        yield PointsCenter(server.url, server.port, token, ledger, clock, registry)
+
+
+@pytest.fixture(scope="module")
+def points_center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PointsCenter]:
+    """The center on 127.0.0.1 with its own ledger and clock (module-wide)."""
+    with serve_points_center(tmp_path_factory.mktemp("points-center")) as center:
+        yield center
+
+
+@pytest.fixture(scope="module")
+def local_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    """A local ledger (module-wide) with its own clock."""
+    ledger = open_ledger(tmp_path_factory.mktemp("points-local") / "points.sqlite3", FakeClock(NOW))
+    yield ledger
+    ledger.close()
+
+
+@dataclass
+class Backend:
+    """One implementation under test with the ledger behind it (to arrange and to check)."""
+
+    name: str
+    service: PointsService
+    ledger: Ledger
+
+    @property
+    def clock(self) -> FakeClock:
+        """The ledger's clock."""
+        clock = self.ledger.clock
+        assert isinstance(clock, FakeClock)
+        return clock
+
+    def member(self, points: int = 0, *, name: str = "测试会员", hours: int = 0) -> str:
+        """A new member with ``points`` available (and ``hours`` of service)."""
+        member_id = f"T{next(_counter):04d}{uuid.uuid4().hex[:6]}"
+        self.ledger.add_member(member_id, name)
+        if points or hours:
+            self.ledger.credit(
+                member_id,
+                points,
+                f"setup-{uuid.uuid4().hex}",
+                hours_centi=hours * 100,
+                reason="volunteer",
+                terminal="setup",
+                staff="setup",
+            )
+        return member_id
+
+    def stock(self, item_id: str) -> int:
+        """An item's stock, as the ledger has it."""
+        item = self.ledger.catalogue().item(item_id)
+        assert item is not None
+        return item.stock
+
+
+@pytest.fixture(params=["local", "http"])
+def backend(
+    request: pytest.FixtureRequest, points_center: PointsCenter, local_ledger: Ledger
+) -> Iterator[Backend]:
+    """Each implementation in turn."""
+    service: PointsService
+    if request.param == "local":
+        service = LocalPointsService(local_ledger, TERMINAL)
+        yield Backend("local", service, local_ledger)
+    else:
+        service = points_center.client()
+        yield Backend("http", service, points_center.ledger)
+        service.close()
+
+
+def key() -> str:
+    """A fresh idempotency key."""
+    return f"test-{uuid.uuid4().hex}"
