@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devices.health import Health
-from kiosk.content.library import MEDIA_DIR, ContentLibrary, load_content
-from kiosk.content.media import MediaStore
-from kiosk.content.playlist import Scheduler
 from kiosk.clock import Clock, SystemClock
 from kiosk.config_loader import ConfigStore
 from kiosk.config_schema import KioskConfig
+from kiosk.content.library import MEDIA_DIR, ContentLibrary, load_content
+from kiosk.content.media import MediaStore
+from kiosk.content.playlist import Scheduler
 from kiosk.device_set import DeviceSet, build_devices
 from kiosk.flow import FailsafeMonitor
 from kiosk.maintenance import Maintenance

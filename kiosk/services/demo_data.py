@@ -21,9 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kiosk.project import PROJECT_ROOT
 from kiosk.id_numbers import check_character
 from kiosk.plates import DIGITS, NEW_ENERGY_SMALL_FIRST, SERIAL_CHARS, SERIAL_LETTERS
+from kiosk.project import PROJECT_ROOT
 from kiosk.services.regions import RegionTable, expected_secret, load_regions
 from kiosk.services.violations import Capture
 

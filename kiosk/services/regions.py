@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kiosk.project import PROJECT_ROOT
 from kiosk.plates import normalize_plate
+from kiosk.project import PROJECT_ROOT
 
 DEFAULT_REGIONS_FILE = PROJECT_ROOT / "config" / "demo" / "regions.toml"
 
