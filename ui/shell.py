@@ -23,6 +23,7 @@ from kiosk.services_catalog import SERVICES, Availability, availability
 from kiosk.session import EndReason, Session
 from ui.controllers.antifraud import AntifraudController
 from ui.controllers.id_photo import IdPhotoController
+from ui.controllers.points import PointsController
 from ui.controllers.violations import ViolationsController
 from ui.device_bridge import DeviceBridge
 from ui.qt_runner import QtRunner
@@ -93,9 +94,11 @@ class Shell(QMainWindow):
                 IdPhotoController(self),
                 ViolationsController(self),
                 AntifraudController(self),
+                PointsController(self),
             )
         }
         ctx.built_services.update(self.controllers)
+        self._connect_quiz_points()
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)
         self.toast = Toast(self)
@@ -381,6 +384,15 @@ class Shell(QMainWindow):
         if controller is not None:
             controller.start()
 
+    def _connect_quiz_points(self) -> None:
+        """The quiz pays its daily points through the points service."""
+        antifraud = self.controllers["antifraud"]
+        points = self.controllers["points"]
+        antifraud.earner = _LazyEarner(points)
+        antifraud.reward = antifraud.reward.model_copy(
+            update={"points_per_day": self.ctx.config.points.quiz_points_per_day}
+        )
+
     def print_receipt(self, receipt: Receipt) -> None:
         """Sends a receipt to the printer; the job is stored first and never lost."""
         job = self.ctx.devices.printer.submit(receipt)
@@ -425,12 +437,33 @@ class Shell(QMainWindow):
             return
         if self.ctx.safe_mode or self.current.name in ("pin_pad", "maintenance"):
             return
+        if event.kind is PayloadKind.MEMBER_TOKEN and self._member_scanned(event.text):
+            return
         if not self.ctx.sessions.active:
             self.start_session("scan")
         else:
             self.ctx.sessions.activity()
         # Services claim the payload kinds they use as they are built; nothing claims any yet.
         self.toast.show_text(tr("scan.unused", self.language), self.ctx.clock.monotonic())
+
+    def _member_scanned(self, text: str) -> bool:
+        """A points card: to the quiz for its reward, to a waiting points flow, or a new
+        points visit from the attract or home screen."""
+        points = self.controllers["points"]
+        if self.current.name == "antifraud":
+            member = _verify_member(text, self.ctx)
+            if member and self.controllers["antifraud"].member_scanned(member):
+                self.ctx.sessions.activity()
+                return True
+        if self.current.name == "points" and points.scanned(text):
+            self.ctx.sessions.activity()
+            return True
+        if self.current.name in ("attract", "home") and "points" in self.ctx.built_services:
+            self.start_session("scan")
+            if self.home.availability.get("points", Availability(False)).enabled:
+                points.start(scanned=text)
+                return True
+        return False
 
     def _on_scan_rejected(self, rejected: ScanRejected) -> None:
         if self.ctx.maintenance.active and self.maintenance.page is self.maintenance.devices:
@@ -503,3 +536,26 @@ class Shell(QMainWindow):
         if app is not None:
             app.removeEventFilter(self)
         self.ctx.voice.stop()
+
+
+class _LazyEarner:
+    """The quiz's PointsEarner, building the points service only when points are paid."""
+
+    def __init__(self, points: PointsController) -> None:
+        self.points = points
+
+    def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> Any:
+        return self.points.service().earn(member_id, points, idempotency_key, reason)
+
+
+def _verify_member(text: str, ctx: AppContext) -> str:
+    """The member id of a valid card token, or "" (the quiz only needs who it is)."""
+    from kiosk.points.errors import MemberTokenError
+    from kiosk.points.tokens import verify_member_token
+
+    try:
+        return verify_member_token(
+            text, ctx.config.points, now=ctx.clock.now().timestamp()
+        ).member_id
+    except MemberTokenError:
+        return ""

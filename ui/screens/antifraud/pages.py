@@ -326,12 +326,12 @@ class QuizPage(Page):
                 self.detail.setText(
                     self.t("antifraud.quiz.score.scan_to_earn", points=flow.reward_points_offered)
                 )
-            self._buttons(
-                [
-                    (self.t("antifraud.quiz.again"), lambda: self._send("again")),
-                    (self.t("antifraud.done"), lambda: self._send("done")),
-                ]
-            )
+            actions: list[tuple[str, Callable[[], None]]] = []
+            if flow.reward_due:  # a member scanned their card: collect the day's points
+                actions.append((self.t("antifraud.quiz.get_points"), lambda: self._send("next")))
+            actions.append((self.t("antifraud.quiz.again"), lambda: self._send("again")))
+            actions.append((self.t("antifraud.done"), lambda: self._send("done")))
+            self._buttons(actions)
         elif state == "rewarding":
             self.text.setText(self.t("antifraud.quiz.reward.pending"))
             self._buttons([])

@@ -1,0 +1,1 @@
+"""The volunteer-points redemption screens."""
