@@ -57,7 +57,18 @@ def run_tour(
     # A throwaway data directory unless one is given: the tour types PINs and prints.
     scratch = tempfile.TemporaryDirectory(prefix="kiosk-tour-") if data_dir is None else None
     if scratch is not None:
-        data_dir = Path(scratch.name)
+        data_dir = Path(scratch.name) / "data"
+    # Demo points cards need a signing key: a throwaway one, its public half in a site file.
+    from kiosk.points.demo import demo_tokens
+    from kiosk.points.tokens import TokenSigner
+
+    signer = TokenSigner.generate()
+    if site is None:
+        site_dir = Path(tempfile.mkdtemp(prefix="kiosk-tour-site-"))
+        site = site_dir / "site.toml"
+        site.write_text(
+            f'[points]\ntoken_public_key = "{signer.public_key_b64}"\n', encoding="utf-8"
+        )
     ctx = build_context(data_dir, site, clock=clock, voice=RecordingVoice())
     ctx.devices.start()
     shell = Shell(ctx, tick_ms=0)
@@ -229,8 +240,72 @@ def run_tour(
             touch("idphoto_confirm")
             wait_for(lambda: flow_state("id_photo") == "done")
 
-    def safe_mode() -> None:
+    tokens = demo_tokens(signer, clock.now().timestamp())
+
+    def scan(text: str) -> None:
+        source = shell.ctx.devices.scanner.source("simulated")
+        assert source is not None
+        source.inject(text)  # type: ignore[attr-defined]
+        settle()
+
+    def antifraud_menu() -> None:
         touch("idphoto_finish")
+        touch()  # wake
+        touch("tile_antifraud")
+
+    def antifraud_card() -> None:
+        first = next(iter(shell.ctx.content.fraud_types))
+        touch(f"antifraud_card_{first}")
+
+    def mirror_step() -> None:
+        touch("antifraud_card_back")
+        touch("antifraud_open_mirror")
+        touch(f"antifraud_scenario_{next(iter(shell.ctx.content.scenarios))}")
+        touch("mirror_choice_0")  # start
+        wait_for(lambda: shell.controllers["antifraud"].screen.mirror.view.latest() is not None)
+
+    def mirror_outcome() -> None:
+        flow = shell.controllers["antifraud"].flow
+        unsafe = next(i for i, c in enumerate(flow.step.choices) if not c.safe)
+        touch(f"mirror_choice_{unsafe}")
+
+    def quiz_question() -> None:
+        touch("antifraud_home")
+        touch("tile_antifraud")
+        touch("antifraud_open_quiz")
+        touch("quiz_action_0")
+
+    def quiz_explanation() -> None:
+        touch("quiz_action_1")
+
+    def points_member() -> None:
+        touch("antifraud_home")
+        shell.end_session(EndReason.COMPLETED)
+        settle()
+        scan(tokens["unprinted_voucher"])
+        wait_for(lambda: flow_state("points") == "member")
+
+    def points_catalogue() -> None:
+        touch("points_browse")
+
+    def points_cart() -> None:
+        flow = shell.controllers["points"].flow
+        item = next(i for i in flow.items if flow.add_problem(i.id) is None)
+        touch(f"points_item_{item.id}")
+        touch("points_to_cart")
+
+    def points_voucher() -> None:
+        touch("points_cart_confirm")
+        touch("points_confirm_ok")
+        wait_for(lambda: flow_state("points") == "voucher")
+
+    def points_refused_card() -> None:
+        touch("points_voucher_done")
+        touch("tile_points")
+        scan(tokens["expired"])
+
+    def safe_mode() -> None:
+        touch("points_token_refused_done")
         shell.ctx.safe_mode = True
         shell.back_to_start()
 
@@ -264,6 +339,17 @@ def run_tour(
         ("idphoto-live", photo_live),
         ("idphoto-result", photo_result),
         ("idphoto-receipt", photo_done),
+        ("antifraud-menu", antifraud_menu),
+        ("antifraud-card", antifraud_card),
+        ("antifraud-mirror-step", mirror_step),
+        ("antifraud-mirror-outcome", mirror_outcome),
+        ("antifraud-quiz-question", quiz_question),
+        ("antifraud-quiz-explanation", quiz_explanation),
+        ("points-member", points_member),
+        ("points-catalogue", points_catalogue),
+        ("points-cart", points_cart),
+        ("points-voucher", points_voucher),
+        ("points-card-refused", points_refused_card),
         ("safe-mode", safe_mode),
     ]
     try:

@@ -121,6 +121,17 @@ EXPECTED_TOUR = [
     "idphoto-live",
     "idphoto-result",
     "idphoto-receipt",
+    "antifraud-menu",
+    "antifraud-card",
+    "antifraud-mirror-step",
+    "antifraud-mirror-outcome",
+    "antifraud-quiz-question",
+    "antifraud-quiz-explanation",
+    "points-member",
+    "points-catalogue",
+    "points-cart",
+    "points-voucher",
+    "points-card-refused",
     "safe-mode",
 ]
 

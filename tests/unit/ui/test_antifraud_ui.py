@@ -50,7 +50,7 @@ def test_a_card_is_read_aloud_in_elder_mode(qtbot: QtBot, shell: Shell) -> None:
 
 def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: Shell) -> None:
     open_antifraud(qtbot, shell)
-    touch(qtbot, find(shell, "antifraud_mirror"))
+    touch(qtbot, find(shell, "antifraud_open_mirror"))
     scenario_id = next(iter(shell.ctx.content.scenarios))
     scenario = shell.ctx.content.scenarios[scenario_id]
     touch(qtbot, find(shell, f"antifraud_scenario_{scenario_id}"))
@@ -78,7 +78,7 @@ def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: S
 
 def test_quiz_one_question_at_a_time_with_explanations(qtbot: QtBot, shell: Shell) -> None:
     open_antifraud(qtbot, shell)
-    touch(qtbot, find(shell, "antifraud_quiz"))
+    touch(qtbot, find(shell, "antifraud_open_quiz"))
     touch(qtbot, find(shell, "quiz_action_0"))  # start
     flow = shell.controllers["antifraud"].flow
     total = flow.total  # type: ignore[attr-defined]

@@ -122,7 +122,7 @@ def test_quiz_points_are_paid_once_a_day(
         if shell.current is not shell.home:
             shell.show_screen("home")
         touch(qtbot, shell.home.tiles["antifraud"])
-        touch(qtbot, find(shell, "antifraud_quiz"))
+        touch(qtbot, find(shell, "antifraud_open_quiz"))
         qtbot.wait(2100)  # the scanner folds the same code read twice within 2 s
         scan(qtbot, shell, tokens["rich"])
         assert "已识别" in text(shell, "quiz_detail")

@@ -46,8 +46,8 @@ class MenuPage(Page):
         self.library = library
         self.prompt = label("", "title", center=True)
         actions = QHBoxLayout()
-        self.mirror = button(role="primary", name="antifraud_mirror")
-        self.quiz = button(role="primary", name="antifraud_quiz")
+        self.mirror = button(role="primary", name="antifraud_open_mirror")
+        self.quiz = button(role="primary", name="antifraud_open_quiz")
         actions.addWidget(self.mirror)
         actions.addWidget(self.quiz)
         self.grid = QGridLayout()
