@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from devices.receipt.escpos_text import escpos_to_text
+from kiosk.app_context import build_context
+from kiosk.clock import FakeClock
+from kiosk.voice import RecordingVoice
 from tests.unit.ui.helpers import all_texts, find, touch
 from ui.shell import Shell
 
@@ -114,3 +120,37 @@ def test_home_button_cancels_and_wipes(qtbot: QtBot, shell: Shell) -> None:
     touch(qtbot, find(shell, "viol_home"))
     assert shell.current is shell.home
     assert PLATE not in " ".join(all_texts(shell))
+
+
+def test_an_unreachable_center_gives_a_message_and_a_way_back(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[backend]\nbackend = "http"\nbase_url = "http://127.0.0.1:9"\ntoken = "t"\n'
+        "connect_timeout_s = 1\nretries = 0\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIOSK_SITE_CONFIG", str(site))
+    ctx = build_context(clock=FakeClock(), voice=RecordingVoice())
+    ctx.devices.start()
+    shell = Shell(ctx, tick_ms=0)
+    qtbot.addWidget(shell)
+    shell.resize(1080, 1920)
+    shell.show()
+    try:
+        open_lookup(qtbot, shell)
+        press(qtbot, shell, PLATE)
+        touch(qtbot, find(shell, "viol_plate_entry_next"))
+        press(qtbot, shell, SECRET)
+        touch(qtbot, find(shell, "viol_secret_next"))
+        assert state(shell) in ("looking_up", "error")  # the tap returned: nothing blocked
+        qtbot.waitUntil(lambda: state(shell) == "error", timeout=15_000)
+        message = label_text(shell, "viol_error_message")
+        assert message == "无法连接查询服务，请稍后再试或联系工作人员"
+        assert find(shell, "viol_error_back").isVisible()
+        touch(qtbot, find(shell, "viol_error_back"))
+        assert state(shell) in ("secret", "plate_entry", "choose_mode")
+    finally:
+        shell.shutdown()
+        ctx.close()
