@@ -32,6 +32,7 @@ from ui.screens.base import Screen
 from ui.screens.failsafe import FailsafeScreen
 from ui.screens.home import HomeScreen
 from ui.screens.maintenance.screen import MaintenanceScreen
+from ui.screens.maintenance.vouchers_page import VouchersPage
 from ui.screens.overlays import HelpOverlay, IdleWarning, Overlay, Toast
 from ui.screens.pin_pad import PinPadScreen
 from ui.screens.safe_mode import SafeModeScreen
@@ -99,6 +100,8 @@ class Shell(QMainWindow):
         }
         ctx.built_services.update(self.controllers)
         self._connect_quiz_points()
+        self.vouchers = VouchersPage(ctx, self.controllers["points"].service, self.runner.submit)
+        self.maintenance.add_page(self.vouchers)
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)
         self.toast = Toast(self)
@@ -422,7 +425,10 @@ class Shell(QMainWindow):
         if self.ctx.maintenance.active:
             self.ctx.maintenance.activity()
             if self.maintenance.page is self.maintenance.devices:
-                self.maintenance.devices.show_scan(event)
+                self.maintenance.devices.show_scan(event)  # the scan test shows any code
+            elif event.kind is PayloadKind.VOUCHER and self.current is self.maintenance:
+                self.maintenance.show_page("vouchers")
+                self.vouchers.scanned(event.text)
             return
         if event.kind is PayloadKind.TECHNICIAN_BADGE:
             outcome = self.ctx.maintenance.badge_scanned(event.text)

@@ -304,8 +304,25 @@ def run_tour(
         touch("tile_points")
         scan(tokens["expired"])
 
-    def safe_mode() -> None:
+    def points_refused_not_enough() -> None:
         touch("points_token_refused_done")
+        wait_for(lambda: False, limit_s=2.1)  # past the scanner's fold window
+        touch("tile_points")
+        scan(tokens["few_points"])
+        wait_for(lambda: flow_state("points") == "member")
+        touch("points_browse")
+        touch("points_item_towel")
+        touch("points_to_cart")
+        touch("points_cart_confirm")
+        from kiosk.points.model import CartLine
+
+        other = shell.controllers["points"].service()  # meanwhile, at another kiosk
+        other.redeem("M20240102", [CartLine(item_id="toothpaste", quantity=1)], "tour-elsewhere-1")
+        touch("points_confirm_ok")
+        wait_for(lambda: flow_state("points") == "refused")
+
+    def safe_mode() -> None:
+        touch("points_refused_done")
         shell.ctx.safe_mode = True
         shell.back_to_start()
 
@@ -327,6 +344,7 @@ def run_tour(
         ("maintenance-counters", page("counters")),
         ("maintenance-network", page("network")),
         ("maintenance-actions", page("actions")),
+        ("maintenance-vouchers", page("vouchers")),
         ("violations-mode", violations_start),
         ("violations-plate-keyboard", plate_typing),
         ("violations-secret", secret),
@@ -350,6 +368,7 @@ def run_tour(
         ("points-cart", points_cart),
         ("points-voucher", points_voucher),
         ("points-card-refused", points_refused_card),
+        ("points-refused-not-enough", points_refused_not_enough),
         ("safe-mode", safe_mode),
     ]
     try:

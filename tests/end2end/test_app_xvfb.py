@@ -109,6 +109,7 @@ EXPECTED_TOUR = [
     "maintenance-counters",
     "maintenance-network",
     "maintenance-actions",
+    "maintenance-vouchers",
     "violations-mode",
     "violations-plate-keyboard",
     "violations-secret",
@@ -132,6 +133,7 @@ EXPECTED_TOUR = [
     "points-cart",
     "points-voucher",
     "points-card-refused",
+    "points-refused-not-enough",
     "safe-mode",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel
@@ -13,9 +14,11 @@ from devices.receipt.escpos_text import escpos_to_text, qr_payloads
 from kiosk.app_context import AppContext, build_context
 from kiosk.clock import FakeClock
 from kiosk.points.demo import demo_tokens
+from kiosk.points.model import CartLine
 from kiosk.points.tokens import TokenSigner
 from kiosk.voice import RecordingVoice
 from tests.unit.ui.helpers import find, touch
+from tests.unit.ui.test_maintenance_ui import corner_taps, type_pin
 from ui.shell import Shell
 
 
@@ -139,3 +142,116 @@ def test_quiz_points_are_paid_once_a_day(
     after = ledger.member("M20230517").balance.available
     assert after - before == shell.ctx.config.points.quiz_points_per_day
     assert results == ["earned", "already_earned"]
+
+
+def choose_and_reach_confirm(qtbot: QtBot, shell: Shell, token: str, item_id: str) -> None:
+    scan(qtbot, shell, token)
+    qtbot.waitUntil(lambda: state(shell) == "member", timeout=10_000)
+    touch(qtbot, find(shell, "points_browse"))
+    touch(qtbot, find(shell, f"points_item_{item_id}"))
+    touch(qtbot, find(shell, "points_to_cart"))
+    touch(qtbot, find(shell, "points_cart_confirm"))
+    assert state(shell) == "confirm"
+
+
+def confirm_and_read_refusal(qtbot: QtBot, shell: Shell) -> str:
+    touch(qtbot, find(shell, "points_confirm_ok"))
+    qtbot.waitUntil(lambda: state(shell) == "refused", timeout=10_000)
+    return text(shell, "points_refused_message")
+
+
+def another_terminal(shell: Shell) -> Any:
+    """The ledger as another kiosk sees it (the same database)."""
+    return shell.controllers["points"].service()
+
+
+def test_each_refusal_has_its_screen_and_holds_nothing(
+    qtbot: QtBot, points_shell: tuple[Shell, dict[str, str]]
+) -> None:
+    shell, tokens = points_shell
+    other = another_terminal(shell)
+
+    # not enough points: 陈晓梅 has 8; while she confirms a towel (5), 4 are spent elsewhere
+    choose_and_reach_confirm(qtbot, shell, tokens["few_points"], "towel")
+    other.redeem("M20240102", [CartLine(item_id="toothpaste", quantity=1)], "elsewhere-kiosk-1")
+    held_before = other.member("M20240102").balance
+    assert confirm_and_read_refusal(qtbot, shell) == "可用积分不足，请减少物品数量后再试"
+    assert other.member("M20240102").balance == held_before  # nothing half-done
+    touch(qtbot, find(shell, "points_refused_done"))
+
+    # out of stock: the last eggs go to someone else meanwhile
+    qtbot.wait(2100)  # past the scanner's fold window for a repeated card
+    choose_and_reach_confirm(qtbot, shell, tokens["rich"], "eggs")
+    with other.ledger.transaction() as c:
+        c.execute("UPDATE items SET stock = 0 WHERE id = 'eggs'")
+    assert confirm_and_read_refusal(qtbot, shell) == "所选物品库存不足，请减少数量或选择其他物品"
+    touch(qtbot, find(shell, "points_refused_done"))
+
+    # limit reached: the day's one bag of rice was taken at another kiosk
+    qtbot.wait(2100)
+    choose_and_reach_confirm(qtbot, shell, tokens["rich"], "rice-5kg")
+    other.redeem("M20230517", [CartLine(item_id="rice-5kg", quantity=1)], "elsewhere-kiosk-2")
+    assert confirm_and_read_refusal(qtbot, shell) == (
+        "已达到该物品每人每日或每月的兑换上限，请选择其他物品"
+    )
+
+
+def test_staff_fulfil_and_cancel_vouchers_by_scanning_in_maintenance(
+    qtbot: QtBot, points_shell: tuple[Shell, dict[str, str]]
+) -> None:
+    shell, _tokens = points_shell
+    service = another_terminal(shell)
+    first = service.redeem(
+        "M20230517", [CartLine(item_id="soap", quantity=1)], "staff-test-voucher-1"
+    )
+    second = service.redeem(
+        "M20230517", [CartLine(item_id="towel", quantity=1)], "staff-test-voucher-2"
+    )
+    before = service.member("M20230517").balance
+    corner_taps(qtbot, shell, 5)
+    type_pin(qtbot, shell, "246810")
+    touch(qtbot, find(shell, "maint_tab_logs"))  # away from the devices page's scan test
+    scan(qtbot, shell, f"VC1.{first.code.replace('-', '')}")
+    qtbot.waitUntil(lambda: first.code in text(shell, "maint_voucher_details"), timeout=5000)
+    touch(qtbot, find(shell, "maint_voucher_fulfil"))
+    qtbot.waitUntil(lambda: "已核销" in text(shell, "maint_voucher_result"), timeout=5000)
+    assert str(service.voucher(first.code).status) == "fulfilled"
+    scan(qtbot, shell, f"VC1.{second.code.replace('-', '')}")
+    qtbot.waitUntil(lambda: second.code in text(shell, "maint_voucher_details"), timeout=5000)
+    touch(qtbot, find(shell, "maint_voucher_cancel"))
+    qtbot.waitUntil(lambda: "已作废" in text(shell, "maint_voucher_result"), timeout=5000)
+    after = service.member("M20230517").balance
+    assert after.held == before.held - first.points - second.points
+    assert after.available == before.available + second.points  # the cancelled one came back
+    posts = [e for e in service.ledger.entries("M20230517") if e.kind == "post"]
+    assert posts and posts[-1].staff == "gesture"  # who entered maintenance
+
+
+def test_backend_unreachable_refuses_and_holds_nothing(
+    qtbot: QtBot, signer: TokenSigner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site-http.toml"
+    site.write_text(
+        f'[points]\ntoken_public_key = "{signer.public_key_b64}"\n'
+        '[backend]\nbackend = "http"\nbase_url = "http://127.0.0.1:9"\ntoken = "t"\n'
+        "connect_timeout_s = 1\nretries = 0\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIOSK_SITE_CONFIG", str(site))
+    ctx = build_context(clock=FakeClock(), voice=RecordingVoice())
+    ctx.devices.start()
+    shell = Shell(ctx, tick_ms=0)
+    qtbot.addWidget(shell)
+    shell.resize(1080, 1920)
+    shell.show()
+    try:
+        tokens = demo_tokens(signer, ctx.clock.now().timestamp())
+        scan(qtbot, shell, tokens["rich"])
+        qtbot.waitUntil(lambda: state(shell) == "error", timeout=15_000)
+        assert text(shell, "points_error_message") == "无法连接积分服务，请稍后再试或联系工作人员"
+        touch(qtbot, find(shell, "points_error_done"))
+        assert state(shell) == ""
+        assert shell.ctx.devices.printer.recent_jobs(1) == []  # no voucher, no receipt
+    finally:
+        shell.shutdown()
+        ctx.close()

@@ -60,22 +60,31 @@ class MaintenanceScreen(Screen):
             self.network,
             self.actions_page,
         ]
-        tabs = QGridLayout()
-        tabs.setSpacing(12)
+        self.tabs = QGridLayout()
+        self.tabs.setSpacing(12)
         self.tab_buttons: dict[str, QPushButton] = {}
-        for i, page in enumerate(self.pages):
-            b = button(name=f"maint_tab_{page.key}")
-            b.setCheckable(True)
-            b.clicked.connect(lambda _=False, key=page.key: self.show_page(key))
-            self.tab_buttons[page.key] = b
-            tabs.addWidget(b, i // 3, i % 3)
-        outer.addLayout(tabs)
+        outer.addLayout(self.tabs)
         self.stack = QStackedWidget()
-        for page in self.pages:
-            self.stack.addWidget(page)
+        for page in list(self.pages):
+            self._add_tab(page)
         outer.addWidget(self.stack, 1)
         self._apply_texts()
         self.show_page("devices")
+
+    def _add_tab(self, page: MaintenancePage) -> None:
+        i = len(self.tab_buttons)
+        b = button(name=f"maint_tab_{page.key}")
+        b.setCheckable(True)
+        b.clicked.connect(lambda _=False, key=page.key: self.show_page(key))
+        self.tab_buttons[page.key] = b
+        self.tabs.addWidget(b, i // 4, i % 4)
+        self.stack.addWidget(page)
+
+    def add_page(self, page: MaintenancePage) -> None:
+        """Adds a page that needs more than the context (e.g. a service)."""
+        self.pages.append(page)
+        self._add_tab(page)
+        self._apply_texts()
 
     @property
     def page(self) -> MaintenancePage:
