@@ -58,7 +58,7 @@ from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Te
 from devices.scan_payload import PayloadKind, classify
 from kiosk.clock import Clock
 from kiosk.flow import DONE, Event, FailsafeMonitor, Flow, State
-from kiosk.flows.violations import Done, Submit, run_inline
+from kiosk.flow_jobs import Done, JobSlot, Submit, run_inline
 from kiosk.i18n import tr
 from kiosk.masking import mask_member_id
 from kiosk.points.config import PointsConfig
@@ -567,10 +567,7 @@ class PointsFlow(Flow):
         self._cancel_key: str | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
-        self._generation = 0
-        self._done: Done[Any] | None = None
-        self._owner_thread: int | None = None
-        self._submitting = False
+        self._job = JobSlot(self.tick)
         self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
     # -- what screens read -------------------------------------------------------------
@@ -750,7 +747,7 @@ class PointsFlow(Flow):
 
     def start(self) -> None:
         """Starts afresh (wiping anything left) on the calling thread, which owns the flow."""
-        self._owner_thread = threading.get_ident()
+        self._job.own()
         self.wipe()
         super().start()
 
@@ -803,34 +800,13 @@ class PointsFlow(Flow):
     # -- service calls -----------------------------------------------------------------
 
     def _start(self, job: Callable[[], Any]) -> None:
-        with self._lock:
-            self._generation += 1
-            generation = self._generation
-            self._done = None
-
-        def on_done(done: Done[Any]) -> None:
-            with self._lock:
-                if generation != self._generation:
-                    return  # abandoned, wiped or superseded
-                self._done = done
-            if threading.get_ident() == self._owner_thread and not self._submitting:
-                self.tick()
-
-        self._submitting = True
-        try:
-            self.submit(job, on_done)
-        finally:
-            self._submitting = False
+        self._job.start(self.submit, job)
 
     def _take_job(self) -> Done[Any] | None:
-        with self._lock:
-            done, self._done = self._done, None
-            return done
+        return self._job.take()
 
     def _abandon_job(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._done = None
+        self._job.abandon()
 
     def _member_and_catalogue(self) -> Callable[[], tuple[MemberSummary, Catalogue]]:
         token = self.data.token

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -42,6 +42,7 @@ from typing import Any
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from kiosk.clock import Clock
 from kiosk.flow import DONE, Event, FailsafeMonitor, Flow, State
+from kiosk.flow_jobs import Done, JobSlot, Submit, run_inline
 from kiosk.i18n import tr
 from kiosk.id_numbers import validate_id_number
 from kiosk.masking import mask_id_number, mask_plate
@@ -109,29 +110,6 @@ STATE_NAMES = (
     DONE,
 )
 RECEIPT_MAX_RECORDS = 20  # a longer list is summarised: the window has the rest
-
-
-@dataclass(frozen=True)
-class Done[T]:
-    """How a background job ended: its value, or the exception it raised."""
-
-    value: T | None = None
-    error: BaseException | None = None
-
-
-type Job[T] = Callable[[], T]
-type OnDone[T] = Callable[[Done[T]], None]
-type Submit = Callable[[Job[Any], OnDone[Any]], None]
-
-
-def run_inline[T](job: Job[T], on_done: OnDone[T]) -> None:
-    """A runner that runs the job at once on the caller's thread (tests, the tour)."""
-    try:
-        value = job()
-    except Exception as e:
-        on_done(Done(error=e))
-    else:
-        on_done(Done(value=value))
 
 
 class LookupMode(StrEnum):
@@ -574,10 +552,7 @@ class ViolationsFlow(Flow):
         self.error: ServiceError | None = None
         self._target: str | None = None
         self._lock = threading.Lock()
-        self._lookup_generation = 0
-        self._lookup_done: Done[Any] | None = None
-        self._owner_thread: int | None = None
-        self._starting_lookup = False
+        self._lookup = JobSlot(self.tick)
         self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
     # -- what screens read -------------------------------------------------------------
@@ -649,7 +624,7 @@ class ViolationsFlow(Flow):
 
     def start(self) -> None:
         """Starts afresh (wiping anything left) on the calling thread, which owns the flow."""
-        self._owner_thread = threading.get_ident()
+        self._lookup.own()
         self.wipe()
         super().start()
 
@@ -689,39 +664,19 @@ class ViolationsFlow(Flow):
     def _start_lookup(self) -> None:
         query = self._query()
         service = self.service
-        with self._lock:
-            self._lookup_generation += 1
-            generation = self._lookup_generation
-            self._lookup_done = None
 
         def job() -> LookupResult | StillFetching:
             if isinstance(query, LicenceQuery):
                 return service.lookup_licence(query)
             return service.lookup_vehicle(query)
 
-        def on_done(done: Done[Any]) -> None:
-            with self._lock:
-                if generation != self._lookup_generation:
-                    return  # abandoned, wiped or superseded
-                self._lookup_done = done
-            if threading.get_ident() == self._owner_thread and not self._starting_lookup:
-                self.tick()
-
-        self._starting_lookup = True
-        try:
-            self.submit(job, on_done)
-        finally:
-            self._starting_lookup = False
+        self._lookup.start(self.submit, job)
 
     def _take_lookup(self) -> Done[Any] | None:
-        with self._lock:
-            done, self._lookup_done = self._lookup_done, None
-            return done
+        return self._lookup.take()
 
     def _abandon_lookup(self) -> None:
-        with self._lock:
-            self._lookup_generation += 1
-            self._lookup_done = None
+        self._lookup.abandon()
 
     def _show(self, result: LookupResult) -> None:
         self.data.outcome = result

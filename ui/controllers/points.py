@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from devices.health import HealthLevel
 from kiosk.flow import Flow
+from kiosk.flow_jobs import Done
 from kiosk.flows.points import PointsFlow
-from kiosk.flows.violations import Done
 from kiosk.points.factory import build_points_service
 from kiosk.points.service import PointsService
 from ui.screens.points.pages import PointsScreen

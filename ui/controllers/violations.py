@@ -6,7 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from kiosk.flow import Flow
-from kiosk.flows.violations import Done, ViolationsFlow
+from kiosk.flow_jobs import Done
+from kiosk.flows.violations import ViolationsFlow
 from kiosk.i18n import tr
 from kiosk.services.factory import build_violation_service
 from kiosk.services.violations import ViolationService

@@ -13,6 +13,7 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.flow import FAILSAFE, FailsafeMonitor
+from kiosk.flow_jobs import Done
 from kiosk.flows.violations import (
     CHOOSE_MODE,
     ERROR,
@@ -26,7 +27,6 @@ from kiosk.flows.violations import (
     RECORD_DETAIL,
     RESULTS,
     SECRET,
-    Done,
     ViolationsFlow,
 )
 from kiosk.i18n import LANGUAGES, has_translation

@@ -14,6 +14,7 @@ from devices.receipt.document import PaperProfile, QRCode, Receipt, Text
 from devices.receipt.escpos import render_escpos
 from kiosk.clock import FakeClock
 from kiosk.flow import DONE, FAILSAFE, FailsafeMonitor
+from kiosk.flow_jobs import Done
 from kiosk.flows.points import (
     CART,
     CATALOGUE,
@@ -29,7 +30,6 @@ from kiosk.flows.points import (
     PointsFlow,
     voucher_receipt,
 )
-from kiosk.flows.violations import Done
 from kiosk.i18n import LANGUAGES, has_translation
 from kiosk.points.config import PointsConfig
 from kiosk.points.errors import LimitReached, OutOfStock
