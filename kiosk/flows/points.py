@@ -47,7 +47,6 @@ finishes, so print before sending ``printed``.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -566,7 +565,6 @@ class PointsFlow(Flow):
         self._cancel_code: str | None = None
         self._cancel_key: str | None = None
         self._target: str | None = None
-        self._lock = threading.Lock()
         self._job = JobSlot(self.tick)
         self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 

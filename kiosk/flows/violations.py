@@ -32,7 +32,6 @@ it finishes, so print the receipt before sending ``printed``.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -551,7 +550,6 @@ class ViolationsFlow(Flow):
         self.licence_problem: str | None = None
         self.error: ServiceError | None = None
         self._target: str | None = None
-        self._lock = threading.Lock()
         self._lookup = JobSlot(self.tick)
         self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
