@@ -27,7 +27,6 @@ import json
 import logging
 import re
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,6 +67,7 @@ from kiosk.points.model import (
 )
 from kiosk.points.vouchers import new_code
 from kiosk.services.errors import InvalidQuery, ServiceTimeout, StoreError
+from kiosk.sqlite_connections import ThreadConnections
 
 log = logging.getLogger(__name__)
 
@@ -245,38 +245,13 @@ class Ledger:
         self.path = path
         self.config = config or PointsConfig()
         self.clock = clock or SystemClock()
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._closed = False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._pool = ThreadConnections(path, synchronous="FULL", timeout_s=10.0, name="ledger")
         self._migrate(self._conn())
 
     # -- connections and transactions ---------------------------------------------------
 
-    def _open(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open {self.path.name}: {e}") from e
-        self._connections.append(conn)
-        return conn
-
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            with self._lock:
-                if self._closed:
-                    raise StoreError("the ledger is closed")
-                conn = self._open()
-            self._local.conn = conn
-        return conn
+        return self._pool.get()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -341,12 +316,7 @@ class Ledger:
 
     def close(self) -> None:
         """Closes every thread's connection."""
-        with self._lock:
-            self._closed = True
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._pool.close()
 
     # -- the idempotency machinery --------------------------------------------------------
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 from kiosk.services.demo_data import DemoData, DemoRecord
 from kiosk.services.errors import StoreError
 from kiosk.services.violations import Capture
+from kiosk.sqlite_connections import ThreadConnections
 
 log = logging.getLogger(__name__)
 
@@ -161,41 +161,11 @@ class ViolationStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._closed = False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            conn = self._open()
-        self._local.conn = conn
-        self._migrate(conn)
-
-    def _open(self) -> sqlite3.Connection:
-        try:
-            # check_same_thread=False only so close() may close every thread's connection;
-            # each connection is otherwise used by the thread that opened it.
-            conn = sqlite3.connect(
-                self.path, timeout=5.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=5000")
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open {self.path.name}: {e}") from e
-        self._connections.append(conn)
-        return conn
+        self._pool = ThreadConnections(path, synchronous="NORMAL", timeout_s=5.0)
+        self._migrate(self._conn())
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            with self._lock:
-                if self._closed:
-                    raise StoreError("the store is closed")
-                conn = self._open()
-            self._local.conn = conn
-        return conn
+        return self._pool.get()
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         # One step per transaction, the version read inside it: two processes opening a new
@@ -408,9 +378,4 @@ class ViolationStore:
 
     def close(self) -> None:
         """Closes every thread's connection."""
-        with self._lock:
-            self._closed = True
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._pool.close()
