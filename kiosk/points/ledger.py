@@ -421,6 +421,7 @@ class Ledger:
 
     def balance(self, member_id: str) -> Balance:
         """A member's balance, summed from the entries."""
+        self._sweep_expired_vouchers()  # an expired voucher's points are no longer held
         c = self._conn()
         self._member_row(c, member_id)
         return self._balance(c, member_id)
@@ -432,6 +433,7 @@ class Ledger:
         raises :class:`CardRevoked`.
         """
         _check_member_id(member_id)
+        self._sweep_expired_vouchers()  # the balance shown must not count expired holds
         c = self._conn()
         row = self._member_row(c, member_id)
         if card_no is not None and card_no != int(row[2]):
@@ -459,6 +461,7 @@ class Ledger:
 
     def entries(self, member_id: str | None = None) -> list[LedgerEntry]:
         """Every entry (of a member), oldest first."""
+        self._sweep_expired_vouchers()
         c = self._conn()
         if member_id is None:
             rows = c.execute(f"SELECT {_ENTRY_COLUMNS} FROM entries ORDER BY id").fetchall()
@@ -553,6 +556,7 @@ class Ledger:
     def catalogue(self, member_id: str | None = None) -> Catalogue:
         """Items on offer with stock and limits; with ``member_id``, what that member may
         still take today and this month."""
+        self._sweep_expired_vouchers()  # stock reserved by expired vouchers is back
         c = self._conn()
         if member_id is not None:
             _check_member_id(member_id)
@@ -618,6 +622,7 @@ class Ledger:
 
     def voucher(self, code: str) -> Voucher:
         """The voucher with this code (any status)."""
+        self._sweep_expired_vouchers()
         v = self._voucher(self._conn(), code)
         if v is None:
             raise VoucherNotFound("no such voucher")

@@ -295,3 +295,23 @@ def test_vouchers_keep_the_time_they_were_issued(tmp_path: Path) -> None:
         assert v.expires_at == datetime(2026, 11, 24, 0, 0)  # the end of the day of issue
     finally:
         ledger.close()
+
+
+def test_an_expired_voucher_frees_its_points_and_stock_before_anything_else_is_written(
+    tmp_path: Path,
+) -> None:
+    ledger = new_ledger(tmp_path, PointsConfig(voucher_valid_days=1))
+    clock = ledger.clock
+    assert isinstance(clock, FakeClock)
+    try:
+        item = next(i for i in ledger.catalogue().items if i.stock and i.points <= 30)
+        before = ledger.balance("M20230517")
+        stock = item.stock
+        ledger.redeem("M20230517", [CartLine(item_id=item.id, quantity=1)], "expiry-test-1", "t")
+        clock.advance(2 * 24 * 3600)
+        # reads alone must show the voucher gone: points available again, stock back
+        assert ledger.balance("M20230517") == before
+        assert ledger.member_summary("M20230517").balance == before
+        assert ledger.catalogue().item(item.id).stock == stock  # type: ignore[union-attr]
+    finally:
+        ledger.close()
