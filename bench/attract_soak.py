@@ -40,11 +40,11 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.clock import FakeClock
     from kiosk.content.library import MEDIA_DIR, load_content
     from kiosk.content.media import MediaStore
     from kiosk.content.playlist import Scheduler
-    from ui.screens.attract import AttractScreen
+    from kiosk.framework.clock import FakeClock
+    from ui.shell.attract import AttractScreen
 
     app = QApplication.instance() or QApplication(["attract-soak"])
     clock = FakeClock()

@@ -4,7 +4,7 @@
 
 What runs:
 
-- the center (``center.api.build_app``, uvicorn, one worker) in its own process, serving the
+- the center (``center.app.build_app``, uvicorn, one worker) in its own process, serving the
   TUF repository and taking heartbeats; its CPU time is read from /proc;
 - ``--procs`` agent processes, each driving its share of the kiosks: every kiosk is a real
   :class:`kiosk.fleet.FleetAgent` with its own ``ConfigStore``, data folder, TUF cache and
@@ -67,7 +67,7 @@ def serve_center(center_dir: Path, keep_alive_s: float, max_s: float) -> None:
 
     import uvicorn
 
-    from center.api import build_app
+    from center.app import build_app
 
     logging.basicConfig(level=logging.WARNING)
     app = build_app(center_dir)
@@ -102,9 +102,9 @@ def run_agents(spec_path: Path) -> None:
     """Child process: drives its kiosks' agents until told to stop on stdin."""
     import logging
 
-    from kiosk.config_loader import ConfigPaths, ConfigStore
     from kiosk.fleet.agent import FleetAgent
     from kiosk.fleet.config import FleetConfig
+    from kiosk.platform.config_loader import ConfigPaths, ConfigStore
 
     logging.basicConfig(level=logging.CRITICAL)  # failures are counted, not printed
     spec = json.loads(spec_path.read_text())

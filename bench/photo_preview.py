@@ -30,9 +30,9 @@ def measure(seconds: float) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from devices.camera import SimulatedCamera
-    from ui.controllers.id_photo import GuidanceWorker
-    from ui.qt_runner import GuiDelivery
-    from ui.widgets.camera_view import CameraView
+    from ui.framework.qt_runner import GuiDelivery
+    from ui.framework.widgets.camera_view import CameraView
+    from ui.photo.controller import GuidanceWorker
 
     app = QApplication.instance() or QApplication(["photo-preview"])
     camera = SimulatedCamera(str(FACE) if FACE.exists() else "", width=1280, height=720, fps=30)

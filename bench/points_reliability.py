@@ -54,13 +54,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from center.auth import TerminalRegistry  # noqa: E402
+from kiosk.platform.backend_config import ServiceConfig  # noqa: E402
+from kiosk.platform.http_client import HttpClient  # noqa: E402
+from kiosk.platform.service_errors import ServiceError  # noqa: E402
 from kiosk.points.errors import LimitReached, NotEnoughPoints, OutOfStock  # noqa: E402
 from kiosk.points.http import HttpPointsService  # noqa: E402
 from kiosk.points.ledger import Ledger  # noqa: E402
 from kiosk.points.model import CartLine, EntryKind  # noqa: E402
-from kiosk.services.config import ServiceConfig  # noqa: E402
-from kiosk.services.errors import ServiceError  # noqa: E402
-from kiosk.services.http_client import HttpClient  # noqa: E402
 from tests.support.flaky_proxy import FlakyProxy  # noqa: E402
 from tests.support.uvicorn_server import closed_port  # noqa: E402
 
@@ -103,7 +103,7 @@ def serve(data_dir: str, port: str, bench_pid: int) -> int:
 def launcher(data_dir: str, port: str, bench_pid: int) -> None:
     """Imports the center once, then forks a center for every ``start`` read on stdin,
     prints its pid, and prints ``exited`` when it ends."""
-    import center.api  # noqa: F401 - the whole import, once
+    import center.app  # noqa: F401 - the whole import, once
 
     for line in sys.stdin:
         if line.strip() != "start":
@@ -411,7 +411,7 @@ def prepare(data_dir: Path, members: dict[str, int]) -> str:
     """Data directory with the bench catalogue and policy, the members, a terminal."""
     (data_dir / "points_catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
     (data_dir / "points.toml").write_text(POLICY, encoding="utf-8")
-    from center.points_api import open_center_ledger
+    from center.points.api import open_center_ledger
 
     ledger = open_center_ledger(data_dir)
     try:

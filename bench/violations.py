@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from center.auth import TerminalRegistry  # noqa: E402
-from kiosk.services.config import ServiceConfig  # noqa: E402
-from kiosk.services.demo_data import generate_demo  # noqa: E402
-from kiosk.services.errors import ServiceError  # noqa: E402
-from kiosk.services.http_client import HttpClient  # noqa: E402
-from kiosk.services.http_violations import HttpViolationService  # noqa: E402
-from kiosk.services.regions import load_regions  # noqa: E402
-from kiosk.services.violations import VehicleQuery  # noqa: E402
+from kiosk.platform.backend_config import ServiceConfig  # noqa: E402
+from kiosk.platform.http_client import HttpClient  # noqa: E402
+from kiosk.platform.service_errors import ServiceError  # noqa: E402
+from kiosk.violations.demo_data import generate_demo  # noqa: E402
+from kiosk.violations.http import HttpViolationService  # noqa: E402
+from kiosk.violations.regions import load_regions  # noqa: E402
+from kiosk.violations.service import VehicleQuery  # noqa: E402
 from tests.support.uvicorn_server import closed_port, make_tls_material  # noqa: E402
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kiosk.atomic_file import write_atomic
+from kiosk.platform.atomic_file import write_atomic
 
 TERMINAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_TOKEN_LENGTH = 32

@@ -20,10 +20,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from center.api import build_app, default_data_dir
+from center.app import build_app, default_data_dir
 from center.auth import TerminalRegistry
-from center.fleet_cli import add_fleet_commands
-from center.points_cli import add_points_commands
+from center.fleet.cli import add_fleet_commands
+from center.points.cli import add_points_commands
 
 
 def _loopback(host: str) -> bool:
@@ -110,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["CENTER_DATA_DIR"] = str(data_dir)
         os.environ["CENTER_TERMINALS"] = str(terminals)
         config = uvicorn.Config(
-            "center.api:app_from_env", factory=True, workers=args.workers, **common
+            "center.app:app_from_env", factory=True, workers=args.workers, **common
         )
         # Our own listening socket, not uvicorn's bind_socket(): that one is made with
         # proto 0, and asyncio then leaves Nagle on for accepted connections, so every

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.paths import config_paths
+from kiosk.platform.paths import config_paths
 
 CommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -73,7 +73,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
     import cv2
 
     from devices.decoders import make_decoder
-    from kiosk.config_loader import load_config
+    from kiosk.platform.config_loader import load_config
 
     name = (
         args.decoder
@@ -101,11 +101,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 def cmd_diag(args: argparse.Namespace) -> int:
     """``kiosk diag``: configuration problems, then each device's back end and status."""
-    from kiosk.device_set import diagnose
+    from kiosk.platform.device_set import diagnose
 
     paths = config_paths(args.data_dir, args.site)
     if args.report:
-        from kiosk.diag_report import write_report
+        from kiosk.platform.diag_report import write_report
 
         report = write_report(paths, args.report, wait_s=args.wait)
         print(f"report written to {args.report}")
@@ -131,9 +131,9 @@ def cmd_print_test(args: argparse.Namespace) -> int:
     """``kiosk print-test``: to files if given, else to the configured printer."""
     from devices.receipt.escpos import render_escpos
     from devices.receipt.png import render_png
-    from kiosk.config_loader import load_config
-    from kiosk.device_set import paper_profile
-    from kiosk.receipt_templates import technician_test_receipt
+    from kiosk.framework.receipts import technician_test_receipt
+    from kiosk.platform.config_loader import load_config
+    from kiosk.platform.device_set import paper_profile
 
     config = load_config(config_paths(args.data_dir, args.site)).config
     receipt = technician_test_receipt(config.terminal.id, config.config_version, datetime.now())
@@ -144,7 +144,7 @@ def cmd_print_test(args: argparse.Namespace) -> int:
         if args.png:
             render_png(receipt, profile).save(args.png)
         return 0
-    from kiosk.device_set import build_printer_from
+    from kiosk.platform.device_set import build_printer_from
 
     printer = build_printer_from(config, config_paths(args.data_dir, args.site).data_dir)
     printer.start()
@@ -165,7 +165,7 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
     """``kiosk set-pin``: stores a new technician PIN as a salted scrypt hash."""
     import getpass
 
-    from kiosk.maintenance import maintenance_files
+    from kiosk.maintenance.mode import maintenance_files
 
     files = maintenance_files(config_paths(args.data_dir, args.site).data_dir)
     first = getpass.getpass("新 PIN / new PIN (6-12 digits): ")

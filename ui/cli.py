@@ -16,13 +16,13 @@ def _add_ui_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument("--screenshot", default="", help=argparse.SUPPRESS)
     run.add_argument("--report-first-paint", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
-    from ui.tour import add_tour_command
+    from ui.shell.tour import add_tour_command
 
     add_tour_command(sub)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ui.app import run_app
+    from ui.shell.app import run_app
 
     return run_app(args)
 

@@ -28,7 +28,7 @@ from tuf.api.metadata import Metadata, Root  # type: ignore[attr-defined]  # re-
 from tuf.api.serialization.json import JSONSerializer
 
 from center.fleet.policy import FleetPolicy
-from kiosk.atomic_file import write_atomic
+from kiosk.platform.atomic_file import write_atomic
 
 ONLINE_ROLES = ("targets", "snapshot", "timestamp")
 

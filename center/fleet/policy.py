@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kiosk.project import CONFIG_DIR
+from kiosk.platform.project import CONFIG_DIR
 
 POLICY_FILE = CONFIG_DIR / "fleet" / "policy.toml"
 

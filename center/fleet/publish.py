@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from center.fleet.repository import FleetRepository
-from kiosk.config_loader import read_layer_file
 from kiosk.fleet.document import (
     Audience,
     DocumentRejected,
@@ -27,6 +26,7 @@ from kiosk.fleet.document import (
     merge_documents,
     packaged_defaults,
 )
+from kiosk.platform.config_loader import read_layer_file
 
 
 @dataclass(frozen=True)

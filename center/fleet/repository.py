@@ -58,7 +58,7 @@ from tuf.repository import Repository  # type: ignore[attr-defined]  # re-export
 
 from center.fleet.keys import load_online_signer
 from center.fleet.policy import FleetPolicy
-from kiosk.atomic_file import write_atomic
+from kiosk.platform.atomic_file import write_atomic
 
 log = logging.getLogger(__name__)
 

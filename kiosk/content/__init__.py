@@ -7,7 +7,7 @@ No Qt here: screens render what these objects expose and send them events.
 - :mod:`kiosk.content.library`: :func:`load_content` reads and cross-checks ``config/content``.
 - :mod:`kiosk.content.media`: :class:`MediaStore` resolves and verifies ``sha256:`` references.
 - :mod:`kiosk.content.playlist`: :class:`Scheduler` picks the attract loop's next item.
-- :mod:`kiosk.content.quiz`: quiz sessions, :class:`QuizReward`, the :class:`PointsEarner`
+- :mod:`kiosk.antifraud.quiz`: quiz sessions, :class:`QuizReward`, the :class:`PointsEarner`
   protocol.
-- :mod:`kiosk.content.quiz_flow`, :mod:`kiosk.content.mirror`: the flows.
+- :mod:`kiosk.antifraud.quiz_flow`, :mod:`kiosk.antifraud.mirror`: the flows.
 """

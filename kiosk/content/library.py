@@ -37,7 +37,7 @@ from kiosk.content.model import (
     Slogan,
     TextItem,
 )
-from kiosk.project import CONFIG_DIR
+from kiosk.platform.project import CONFIG_DIR
 
 CONTENT_DIR = CONFIG_DIR / "content"
 MEDIA_DIR = CONTENT_DIR / "media"

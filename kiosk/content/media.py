@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from kiosk.atomic_file import write_atomic
 from kiosk.content.model import MediaRef
+from kiosk.platform.atomic_file import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -31,9 +31,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from devices.health import HealthLevel, HealthPublisher
-from kiosk.clock import Clock
 from kiosk.content.media import MediaStatus, MediaStore
 from kiosk.content.model import WEEKDAYS, AnyItem, Playlist, TimeWindow
+from kiosk.framework.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The kiosk's fleet agent (no Qt): verified configuration from a TUF repository, applied
 atomically with a health window and rollback, and heartbeats to the center.
 
-Only :class:`FleetConfig` is imported here, so ``kiosk.config_schema`` can import it without
-a cycle; the agent is :class:`kiosk.fleet.agent.FleetAgent`.
+Only :class:`FleetConfig` is imported here, so ``kiosk.platform.config_schema`` can import it
+without a cycle; the agent is :class:`kiosk.fleet.agent.FleetAgent`.
 """
 
 from kiosk.fleet.config import FleetConfig

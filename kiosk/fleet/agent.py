@@ -39,8 +39,6 @@ from typing import Any, Literal
 
 from devices.health import HealthLevel, HealthPublisher
 from kiosk import __version__
-from kiosk.clock import Clock, SystemClock
-from kiosk.config_loader import ConfigStore
 from kiosk.fleet.apply import (
     AgentState,
     Applier,
@@ -74,10 +72,12 @@ from kiosk.fleet.heartbeat import (
     RejectionKind,
 )
 from kiosk.fleet.tuf_client import TufClient, Unreachable, VerificationFailed
-from kiosk.flow import FailsafeMonitor
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import ServiceError
-from kiosk.services.http_client import HttpClient, new_idempotency_key
+from kiosk.framework.clock import Clock, SystemClock
+from kiosk.framework.flow import FailsafeMonitor
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.config_loader import ConfigStore
+from kiosk.platform.http_client import HttpClient, new_idempotency_key
+from kiosk.platform.service_errors import ServiceError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Applying a verified fleet layer: check, write atomically, reload, keep last-known-good.
 
-Files (all written with :func:`kiosk.atomic_file.write_atomic`):
+Files (all written with :func:`kiosk.platform.atomic_file.write_atomic`):
 
 - ``<data>/config/fleet.json``: the fleet layer the loader reads (merged documents plus
   ``config_version``, e.g. ``all@3+group:lobby@2``).
@@ -26,11 +26,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from kiosk.atomic_file import write_atomic
-from kiosk.config_loader import ConfigStore, leaf_keys, read_layer_file
-from kiosk.config_schema import KioskConfig
 from kiosk.fleet.document import check_layer
 from kiosk.fleet.heartbeat import Rejection
+from kiosk.platform.atomic_file import write_atomic
+from kiosk.platform.config_loader import ConfigStore, leaf_keys, read_layer_file
+from kiosk.platform.config_schema import KioskConfig
 
 log = logging.getLogger(__name__)
 

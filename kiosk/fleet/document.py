@@ -31,8 +31,8 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from kiosk.config_loader import DEFAULTS_FILE, ConfigProblem, deep_merge, read_layer_file
-from kiosk.config_schema import KioskConfig
+from kiosk.platform.config_loader import DEFAULTS_FILE, ConfigProblem, deep_merge, read_layer_file
+from kiosk.platform.config_schema import KioskConfig
 
 DOCUMENT_KIND: Final = "kiosk-fleet-config"
 DOCUMENT_FORMAT: Final = 1

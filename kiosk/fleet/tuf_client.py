@@ -19,8 +19,8 @@ from tuf.ngclient.fetcher import FetcherInterface
 from tuf.ngclient.updater import Updater
 
 from kiosk import __version__
-from kiosk.atomic_file import write_atomic
 from kiosk.fleet.document import Audience
+from kiosk.platform.atomic_file import write_atomic
 
 log = logging.getLogger(__name__)
 

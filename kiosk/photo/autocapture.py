@@ -1,6 +1,7 @@
 """Automatic capture: steady good frames, then a 3-2-1 countdown, then "capture now".
 
-Driven by an injected :class:`kiosk.clock.Clock`, so tests and the tour run without sleeping.
+Driven by an injected :class:`kiosk.framework.clock.Clock`, so tests and the tour run without
+sleeping.
 Feed it every analysed frame; any frame with a problem resets it (the countdown stops and the
 resident is told what to fix). Plain state, no threads, no Qt.
 """
@@ -11,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.clock import Clock
+from kiosk.framework.clock import Clock
 from kiosk.photo.presets import GuidancePolicy
 
 Phase = Literal["waiting", "countdown", "capture"]

@@ -51,7 +51,7 @@ def add_idphoto_command(
 def _write_report(args: argparse.Namespace, report: dict[str, object]) -> None:
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if args.report:
-        from kiosk.atomic_file import write_atomic
+        from kiosk.platform.atomic_file import write_atomic
 
         write_atomic(args.report, (text + "\n").encode("utf-8"))
     else:
@@ -105,7 +105,7 @@ def _idphoto(args: argparse.Namespace) -> int:
         )
     report = {"input": name, **result.report()}
     if result.ok and result.jpeg is not None and args.out:
-        from kiosk.atomic_file import write_atomic
+        from kiosk.platform.atomic_file import write_atomic
 
         write_atomic(args.out, result.jpeg)
     _write_report(args, report)

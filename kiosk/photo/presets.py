@@ -15,7 +15,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kiosk.project import PROJECT_ROOT
+from kiosk.platform.project import PROJECT_ROOT
 
 PRESETS_FILE = PROJECT_ROOT / "config" / "photo_presets.toml"
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")

@@ -12,7 +12,7 @@ from datetime import datetime
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.masking import mask_member_id
+from kiosk.framework.masking import mask_member_id
 from kiosk.points.model import mask_name
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"

@@ -1,6 +1,6 @@
 """Configuration of volunteer points: one ``PointsConfig`` for kiosks and the center.
 
-For the lead to add to :class:`kiosk.config_schema.KioskConfig` as ``points``, so a site
+For the lead to add to :class:`kiosk.platform.config_schema.KioskConfig` as ``points``, so a site
 file says::
 
     [points]

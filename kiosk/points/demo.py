@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.platform.project import CONFIG_DIR
 from kiosk.points.errors import PointsRejected
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import MEMBER_ID_PATTERN, CartLine
 from kiosk.points.tokens import TokenSigner
-from kiosk.project import CONFIG_DIR
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
 """The typed refusals of the points service, the same from ``local`` and ``http``.
 
-Every refusal is a :class:`kiosk.services.errors.ServiceRejected` (so the center's error
+Every refusal is a :class:`kiosk.platform.service_errors.ServiceRejected` (so the center's error
 handler answers it with its ``status`` and ``code``, and the kiosk's HTTP client maps the
 code back here with :func:`error_for_code`). Transport failures stay the shared ones:
-:class:`~kiosk.services.errors.ServiceUnreachable`, ``ServiceTimeout``, ``ServiceServerError``,
+:class:`~kiosk.platform.service_errors.ServiceUnreachable`, ``ServiceTimeout``,
+``ServiceServerError``,
 ``MalformedResponse``.
 
 No status is 401 or 403: the kiosk's client reads those as "this terminal is refused".
@@ -11,7 +12,7 @@ No status is 401 or 403: the kiosk's client reads those as "this terminal is ref
 
 from __future__ import annotations
 
-from kiosk.services.errors import ServiceRejected
+from kiosk.platform.service_errors import ServiceRejected
 
 
 class PointsRejected(ServiceRejected):

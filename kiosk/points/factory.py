@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.clock import Clock
+from kiosk.framework.clock import Clock
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
 from kiosk.points.config import PointsConfig
 from kiosk.points.http import HttpPointsService
 from kiosk.points.local import LocalPointsService
 from kiosk.points.service import PointsService
-from kiosk.services.config import ServiceConfig
-from kiosk.services.http_client import HttpClient
 
 
 def local_ledger_path(data_dir: Path) -> Path:

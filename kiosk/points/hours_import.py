@@ -32,10 +32,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import IdempotencyKeyReused, UnknownMember
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import MEMBER_ID_RE
-from kiosk.services.errors import InvalidQuery
 
 REQUIRED = ("member_id", "date", "hours", "activity")
 MAX_HOURS = Decimal(24)

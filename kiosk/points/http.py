@@ -3,7 +3,7 @@
 Every request is a POST with JSON (member ids and pickup codes never sit in a URL, where
 proxies and access logs keep them). Writes carry the caller's idempotency key in the
 ``Idempotency-Key`` header; lookups carry a fresh one, so the shared client
-(:class:`kiosk.services.http_client.HttpClient`) may retry any of them after a dropped
+(:class:`kiosk.platform.http_client.HttpClient`) may retry any of them after a dropped
 connection or a 502/503/504. The center's error codes become the typed refusals of
 :mod:`kiosk.points.errors`.
 """
@@ -16,17 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kiosk.content.quiz import EarnResult
-from kiosk.points.errors import error_for_code
-from kiosk.points.local import earn_result
-from kiosk.points.model import CartLine, Catalogue, EarnAnswer, MemberSummary, Voucher
-from kiosk.services.errors import (
+from kiosk.antifraud.quiz import EarnResult
+from kiosk.platform.http_client import HttpClient, new_idempotency_key
+from kiosk.platform.service_errors import (
     InvalidQuery,
     MalformedResponse,
     ServiceAuthError,
     ServiceRejected,
 )
-from kiosk.services.http_client import HttpClient, new_idempotency_key
+from kiosk.points.errors import error_for_code
+from kiosk.points.local import earn_result
+from kiosk.points.model import CartLine, Catalogue, EarnAnswer, MemberSummary, Voucher
 
 BASE = "/v1/points"
 MEMBER_LOOKUP = f"{BASE}/member-lookups"

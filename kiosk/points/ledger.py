@@ -34,7 +34,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.framework.clock import Clock, SystemClock
+from kiosk.platform.service_errors import InvalidQuery, ServiceTimeout, StoreError
+from kiosk.platform.sqlite_connections import ThreadConnections
 from kiosk.points.catalogue import CatalogueSpec
 from kiosk.points.config import QUIZ_REASON, ItemLimits, PointsConfig
 from kiosk.points.errors import (
@@ -66,8 +68,6 @@ from kiosk.points.model import (
     VoucherStatus,
 )
 from kiosk.points.vouchers import new_code
-from kiosk.services.errors import InvalidQuery, ServiceTimeout, StoreError
-from kiosk.sqlite_connections import ThreadConnections
 
 log = logging.getLogger(__name__)
 

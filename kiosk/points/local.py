@@ -11,14 +11,14 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.clock import Clock
-from kiosk.content.quiz import EarnResult, EarnStatus
+from kiosk.antifraud.quiz import EarnResult, EarnStatus
+from kiosk.framework.clock import Clock
+from kiosk.platform.service_errors import ServiceRejected
 from kiosk.points.catalogue import DEFAULT_CATALOGUE, CatalogueSpec, load_catalogue_spec
 from kiosk.points.config import PointsConfig
 from kiosk.points.demo import DemoMembers, seed_demo_members
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
-from kiosk.services.errors import ServiceRejected
 
 
 def earn_result(

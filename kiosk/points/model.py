@@ -26,7 +26,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kiosk.masking import mask_member_id
+from kiosk.framework.masking import mask_member_id
 
 MEMBER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 ITEM_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"

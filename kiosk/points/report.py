@@ -12,8 +12,8 @@ import io
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from kiosk.atomic_file import write_atomic
-from kiosk.masking import mask_member_id
+from kiosk.framework.masking import mask_member_id
+from kiosk.platform.atomic_file import write_atomic
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import EntryKind, VoucherStatus
 

@@ -12,7 +12,7 @@ logical action (per cart confirmed, per print reported) and keep it across retri
 Errors: the refusals of :mod:`kiosk.points.errors` (``NotEnoughPoints``, ``OutOfStock``,
 ``LimitReached``, ``UnknownMember``, ``CardRevoked``, ``VoucherNotFound``,
 ``VoucherAlreadyFulfilled``, ``VoucherClosed``, ``CancelNotAllowed``, ...), ``InvalidQuery``
-for malformed input, and for ``http`` the transport errors of :mod:`kiosk.services.errors`
+for malformed input, and for ``http`` the transport errors of :mod:`kiosk.platform.service_errors`
 (``ServiceUnreachable``, ``ServiceTimeout``, ``ServiceServerError``, ``MalformedResponse``).
 After a transport error the outcome of a write is unknown: retry it with the same key.
 Calls block: run them off the UI thread.
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from kiosk.content.quiz import EarnResult
+from kiosk.antifraud.quiz import EarnResult
 from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
 
 

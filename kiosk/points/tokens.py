@@ -1,7 +1,7 @@
 """Member tokens: what a member's points app or card shows as a QR code.
 
 Format ``MT1.<payload>.<signature>``, both base64url without padding, like technician
-badges (:mod:`kiosk.badges`). The payload is JSON::
+badges (:mod:`kiosk.maintenance.badges`). The payload is JSON::
 
     {"m": member id, "k": "app" | "card", "c": card number, "iat": epoch s, "exp": epoch s}
 

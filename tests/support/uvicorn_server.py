@@ -289,7 +289,7 @@ class RunningCenter:
 
     def config(self, **overrides: Any) -> Any:
         """A kiosk ``ServiceConfig`` for this center (``http`` back end)."""
-        from kiosk.services.config import ServiceConfig
+        from kiosk.platform.backend_config import ServiceConfig
 
         values: dict[str, Any] = {
             "backend": "http",
@@ -315,9 +315,9 @@ def running_center(
     """Serves the center over ``data_dir/violations.sqlite3`` (seeded with the demo data if
     new) and yields a :class:`RunningCenter`; stops uvicorn on exit.
     """
-    from center.api import create_app
+    from center.app import create_app
     from center.auth import TerminalRegistry
-    from kiosk.services.local_violations import LocalViolationService
+    from kiosk.violations.local import LocalViolationService
 
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3", clock=clock)
     registry = TerminalRegistry(data_dir / "terminals.json")

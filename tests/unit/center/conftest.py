@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
 from tests.support.uvicorn_server import RunningCenter, running_center
 
 

@@ -13,11 +13,11 @@ import pytest
 
 from center.auth import TerminalRegistry
 from center.cli import main
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import ServiceError
-from kiosk.services.http_client import HttpClient
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.violations import LookupResult, VehicleQuery
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import ServiceError
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.service import LookupResult, VehicleQuery
 from tests.conftest import PROJECT_ROOT
 from tests.support.uvicorn_server import closed_port, make_tls_material
 

@@ -17,7 +17,7 @@ from tests.unit.kiosk.fleet.fleet_support import Fleet, idle, make_fleet, servin
 
 @pytest.fixture(scope="module")
 def violations_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kiosk.services.local_violations import LocalViolationService
+    from kiosk.violations.local import LocalViolationService
 
     path = tmp_path_factory.mktemp("center-db") / "violations.sqlite3"
     LocalViolationService.open_demo(path).close()

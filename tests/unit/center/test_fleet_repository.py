@@ -128,7 +128,7 @@ def test_expiry_alarms_follow_the_policy(tmp_path: Path) -> None:
 
 def test_the_example_documents_are_publishable(tmp_path: Path) -> None:
     from center.fleet.publish import load_document_file
-    from kiosk.project import CONFIG_DIR
+    from kiosk.platform.project import CONFIG_DIR
 
     fleet = make_fleet(tmp_path)
     examples = CONFIG_DIR / "fleet"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from center.points_api import REPLAYED_HEADER
+from center.points.api import REPLAYED_HEADER
 from tests.unit.kiosk.points.conftest import TERMINAL, PointsCenter, serve_points_center
 
 REDEEM = "/v1/points/redemptions"

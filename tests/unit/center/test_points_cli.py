@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from center.cli import main
-from center.points_api import open_center_ledger
+from center.points.api import open_center_ledger
 from kiosk.points.config import PointsConfig
 from kiosk.points.errors import CardRevoked
 from kiosk.points.model import CartLine, VoucherStatus

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devices.receipt.escpos_text import escpos_to_text, qr_payloads
-from kiosk.receipt_templates import FULL_WIDTH_PUNCTUATION
+from kiosk.framework.receipts import FULL_WIDTH_PUNCTUATION
 from tests.conftest import PROJECT_ROOT, corpus
 from tests.support.tcp_printer import TcpPrinter
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kiosk.config_loader import ConfigPaths, ConfigStore, LoadedConfig, load_config
+from kiosk.platform.config_loader import ConfigPaths, ConfigStore, LoadedConfig, load_config
 
 
 def paths(tmp_path: Path, site: str | None = None, suffix: str = ".toml") -> ConfigPaths:

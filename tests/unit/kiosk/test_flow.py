@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from devices.health import HealthLevel
-from kiosk.clock import FakeClock
-from kiosk.flow import FAILSAFE, Event, FailsafeMonitor, Flow, State
-from kiosk.log_setup import setup_logging
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import FAILSAFE, Event, FailsafeMonitor, Flow, State
+from kiosk.platform.log_setup import setup_logging
 
 
 class Ask(State):

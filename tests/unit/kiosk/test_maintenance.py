@@ -8,13 +8,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from kiosk.badges import issue_badge
-from kiosk.clock import FakeClock
-from kiosk.config_schema import MaintenanceConfig
-from kiosk.corner_taps import CornerTapDetector
-from kiosk.crash_guard import CrashGuard
-from kiosk.maintenance import Maintenance
-from kiosk.maintenance_pin import PinGuard
+from kiosk.framework.clock import FakeClock
+from kiosk.maintenance.badges import issue_badge
+from kiosk.maintenance.corner_taps import CornerTapDetector
+from kiosk.maintenance.mode import Maintenance
+from kiosk.maintenance.pin import PinGuard
+from kiosk.platform.config_schema import MaintenanceConfig
+from kiosk.platform.crash_guard import CrashGuard
 
 
 class Wall:
@@ -148,7 +148,7 @@ def test_clean_exits_never_count(tmp_path: Path) -> None:
 
 
 def test_pin_rules(tmp_path: Path) -> None:
-    from kiosk.audit_log import AuditLog
+    from kiosk.framework.audit_log import AuditLog
 
     guard = PinGuard(tmp_path / "pin.json", AuditLog(tmp_path / "a.jsonl"))
     assert guard.check("123456").reason == "no_pin"

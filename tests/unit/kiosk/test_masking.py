@@ -3,8 +3,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from kiosk.log_setup import setup_logging
-from kiosk.masking import mask_id_number, mask_member_id, mask_plate, mask_text
+from kiosk.framework.masking import mask_id_number, mask_member_id, mask_plate, mask_text
+from kiosk.platform.log_setup import setup_logging
 
 
 def test_masks_follow_the_domain_formats() -> None:

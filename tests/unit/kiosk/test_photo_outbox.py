@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.photo_outbox import PhotoOutbox
-from kiosk.photo_service import LocalPhotoService, PhotoServiceError, PhotoSubmission
+from kiosk.photo.outbox import PhotoOutbox
+from kiosk.photo.service import LocalPhotoService, PhotoServiceError, PhotoSubmission
 
 JPEG = b"\xff\xd8\xff\xe0" + b"FACE-PIXELS" * 100 + b"\xff\xd9"
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from kiosk.i18n import LANGUAGES, has_translation, tr
-from kiosk.plates import (
+from kiosk.framework.i18n import LANGUAGES, has_translation, tr
+from kiosk.violations.plates import (
     DIGITS,
     NEW_ENERGY_SMALL_FIRST,
     PLATE_TYPES,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.session import EndReason, Session, SessionManager, SessionPhase
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.session import EndReason, Session, SessionManager, SessionPhase
 
 
 def manager(tmp_path: Path, clock: FakeClock, timeout: float = 60.0) -> SessionManager:

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from kiosk.app_context import AppContext, build_context
-from kiosk.clock import FakeClock
-from kiosk.voice import RecordingVoice
-from ui.shell import Shell
+from kiosk.app import AppContext, build_context
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.voice import RecordingVoice
+from ui.shell.window import Shell
 
 
 @pytest.fixture

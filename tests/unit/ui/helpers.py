@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 
 def touch(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:

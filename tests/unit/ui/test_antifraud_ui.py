@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.i18n import tr as shell_tr
+from kiosk.framework.i18n import tr as shell_tr
 from tests.unit.ui.helpers import find, touch
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 
 def open_antifraud(qtbot: QtBot, shell: Shell) -> None:

@@ -11,12 +11,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from devices.health import HealthLevel
-from kiosk.clock import SystemClock
 from kiosk.content.library import load_content
 from kiosk.content.media import MediaStore
 from kiosk.content.model import LocalText, MediaRef, Playlist, TextItem, VideoItem
 from kiosk.content.playlist import Scheduler
-from ui.screens.attract import AttractScreen
+from kiosk.framework.clock import SystemClock
+from ui.shell.attract import AttractScreen
 
 
 def by_hash(folder: Path, data: bytes, suffix: str) -> MediaRef:

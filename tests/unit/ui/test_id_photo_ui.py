@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 from devices.camera import SimulatedCamera
 from devices.health import HealthLevel
 from devices.receipt.escpos_text import escpos_to_text, qr_payloads
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
 from tests.conftest import corpus
 from tests.unit.ui.helpers import all_texts, find, touch
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 JPEG_START = b"\xff\xd8\xff"
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.unit.ui.helpers import find, touch
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 MIN_TEXT_PX = 28
 BUTTON_PADDING_PX = 2 * 28 + 6  # QSS horizontal padding plus border

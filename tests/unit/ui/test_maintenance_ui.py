@@ -10,12 +10,12 @@ from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.app_context import AppContext, build_context
-from kiosk.badges import issue_badge
-from kiosk.clock import FakeClock
-from kiosk.voice import RecordingVoice
+from kiosk.app import AppContext, build_context
+from kiosk.framework.clock import FakeClock
+from kiosk.maintenance.badges import issue_badge
+from kiosk.platform.voice import RecordingVoice
 from tests.unit.ui.helpers import find, touch, touch_at
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 
 def corner_taps(qtbot: QtBot, shell: Shell, n: int = 5) -> None:

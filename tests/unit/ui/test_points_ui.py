@@ -11,15 +11,15 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from devices.receipt.escpos_text import escpos_to_text, qr_payloads
-from kiosk.app_context import AppContext, build_context
-from kiosk.clock import FakeClock
+from kiosk.app import AppContext, build_context
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.voice import RecordingVoice
 from kiosk.points.demo import demo_tokens
 from kiosk.points.model import CartLine
 from kiosk.points.tokens import TokenSigner
-from kiosk.voice import RecordingVoice
 from tests.unit.ui.helpers import find, touch
 from tests.unit.ui.test_maintenance_ui import corner_taps, type_pin
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ import numpy as np
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
-from kiosk.log_setup import setup_logging
-from kiosk.masking import mask_plate
+from kiosk.framework.masking import mask_plate
+from kiosk.platform.log_setup import setup_logging
 from tests.unit.ui.helpers import all_texts, touch
-from ui.screens.base import Screen
-from ui.shell import Shell
+from ui.framework.screen import Screen
+from ui.shell.window import Shell
 
 PLATE = "苏D43210"
 ID_NUMBER = "110101199003071234"

@@ -4,13 +4,13 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from devices.printer import PrinterStatus, SimulatedPrinter
-from kiosk.app_context import AppContext
-from kiosk.clock import FakeClock
-from kiosk.flow import Event, Flow, State
-from kiosk.session import EndReason
-from kiosk.voice import RecordingVoice
+from kiosk.app import AppContext
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import Event, Flow, State
+from kiosk.framework.session import EndReason
+from kiosk.platform.voice import RecordingVoice
 from tests.unit.ui.helpers import find, touch
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 
 def clock_of(ctx: AppContext) -> FakeClock:

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from pytestqt.qtbot import QtBot
 
 from kiosk.content.model import LocalText
-from kiosk.i18n import LANGUAGES, load_catalogue
+from kiosk.framework.i18n import LANGUAGES, load_catalogue
 from tests.unit.ui.helpers import find, touch, visible_texts
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 CLOCK = re.compile(r"^\d{4}-\d{2}-\d{2}  \d{2}:\d{2}$")
 

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from devices.receipt.escpos_text import escpos_to_text
-from kiosk.app_context import build_context
-from kiosk.clock import FakeClock
-from kiosk.voice import RecordingVoice
+from kiosk.app import build_context
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.voice import RecordingVoice
 from tests.unit.ui.helpers import all_texts, find, touch
-from ui.shell import Shell
+from ui.shell.window import Shell
 
 PLATE, SECRET = "苏E8D2K7", "4G15B08327"
 

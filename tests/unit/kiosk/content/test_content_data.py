@@ -23,7 +23,7 @@ from kiosk.content.model import (
     TextItem,
     VideoItem,
 )
-from kiosk.i18n import load_catalogue
+from kiosk.framework.i18n import load_catalogue
 
 TOP_TEN = {
     "刷单返利",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.clock import FakeClock
+from kiosk.antifraud.mirror import INTRO, OUTCOME, STEP, SUMMARY, MirrorFlow
 from kiosk.content.library import load_content
-from kiosk.content.mirror import INTRO, OUTCOME, STEP, SUMMARY, MirrorFlow
 from kiosk.content.model import MirrorScenario
-from kiosk.flow import DONE, FailsafeMonitor
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import DONE, FailsafeMonitor
 
 SCENARIOS = load_content().scenarios
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices.health import HealthLevel
-from kiosk.clock import FakeClock
 from kiosk.content.media import MediaStore
 from kiosk.content.model import AnyItem, Playlist, TextItem
 from kiosk.content.playlist import BROKEN_REASON_KEY, Scheduler, is_scheduled, schedule_days
+from kiosk.framework.clock import FakeClock
 from tests.unit.kiosk.content.fakes import image, playlist, text
 
 MONDAY = datetime(2026, 11, 23, 9, 30)  # FakeClock's default start is this Monday

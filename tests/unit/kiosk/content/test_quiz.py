@@ -7,10 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.content.library import load_content
-from kiosk.content.model import QuizBank
-from kiosk.content.quiz import (
+from kiosk.antifraud.quiz import (
     EarnResult,
     EarnStatus,
     QuizOver,
@@ -18,7 +15,7 @@ from kiosk.content.quiz import (
     QuizSession,
     draw_questions,
 )
-from kiosk.content.quiz_flow import (
+from kiosk.antifraud.quiz_flow import (
     EXPLANATION,
     INTRO,
     QUESTION,
@@ -29,7 +26,10 @@ from kiosk.content.quiz_flow import (
     OnEarned,
     QuizFlow,
 )
-from kiosk.flow import DONE, FAILSAFE, FailsafeMonitor
+from kiosk.content.library import load_content
+from kiosk.content.model import QuizBank
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
 from tests.unit.kiosk.content.fakes import FakePointsService
 
 BANK: QuizBank = load_content().quiz

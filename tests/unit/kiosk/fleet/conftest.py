@@ -13,7 +13,7 @@ from tests.unit.kiosk.fleet.fleet_support import Fleet, make_fleet, serving
 @pytest.fixture(scope="session")
 def violations_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The center's demo store, seeded once for the session."""
-    from kiosk.services.local_violations import LocalViolationService
+    from kiosk.violations.local import LocalViolationService
 
     path = tmp_path_factory.mktemp("center-db") / "violations.sqlite3"
     LocalViolationService.open_demo(path).close()

@@ -13,18 +13,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from center.api import create_app
+from center.app import create_app
 from center.auth import TerminalRegistry
 from center.fleet.keys import KeySet, init_keys, install_keys
 from center.fleet.publish import PublishResult, publish, put_raw_document
 from center.fleet.repository import FleetRepository
 from center.fleet.service import FleetService
-from kiosk.clock import FakeClock
-from kiosk.config_loader import ConfigPaths, ConfigStore
 from kiosk.fleet.agent import FleetAgent
 from kiosk.fleet.config import FleetConfig
 from kiosk.fleet.document import Audience
-from kiosk.services.local_violations import LocalViolationService
+from kiosk.framework.clock import Clock, FakeClock
+from kiosk.platform.config_loader import ConfigPaths, ConfigStore
+from kiosk.violations.local import LocalViolationService
 from tests.support.uvicorn_server import UvicornThread
 
 
@@ -112,7 +112,7 @@ class Kiosk:
     data_dir: Path
     store: ConfigStore
     agent: FleetAgent
-    clock: FakeClock
+    clock: Any  # a FakeClock, or the system clock for an agent running on its thread
     restarts: list[Any] = field(default_factory=list)
 
 
@@ -142,7 +142,7 @@ def make_kiosk(
     group: str,
     *,
     site: dict[str, Any] | None = None,
-    clock: FakeClock | None = None,
+    clock: Clock | None = None,
     **agent_kw: Any,
 ) -> Kiosk:
     """A kiosk registered with the center, with a site file naming its id and group."""

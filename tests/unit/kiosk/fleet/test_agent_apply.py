@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from devices.health import HealthPublisher
-from kiosk.config_loader import LoadedConfig
-from kiosk.crash_guard import CrashGuard
-from kiosk.device_set import build_printer_from
 from kiosk.fleet.agent import RestartRequest, media_dir
-from kiosk.flow import FailsafeMonitor
+from kiosk.framework.clock import SystemClock
+from kiosk.framework.flow import FailsafeMonitor
+from kiosk.platform.config_loader import LoadedConfig
+from kiosk.platform.crash_guard import CrashGuard
+from kiosk.platform.device_set import build_printer_from
 from tests.support.uvicorn_server import closed_port
 from tests.unit.kiosk.fleet.fleet_support import (
     Fleet,
@@ -42,14 +43,12 @@ def test_a_group_change_reaches_a_running_agent_of_that_group_only(
         tmp_path,
         "k1",
         "lobby",
-        clock=None,
+        # The running agent is a thread on the real clock, from its construction: a fake
+        # clock's schedule (it starts at 1000 s) means nothing to the system's monotonic one.
+        clock=SystemClock(),
         fleet_overrides={"poll_interval_s": 0.2, "poll_jitter": 0.5},
     )
     other = make_kiosk(fleet, tmp_path, "k2", "hall")
-    # the running agent uses the real clock: it is a thread
-    from kiosk.clock import SystemClock
-
-    lobby.agent.clock = SystemClock()
     seen: list[LoadedConfig] = []
     reloaded = threading.Event()
 
@@ -64,7 +63,7 @@ def test_a_group_change_reaches_a_running_agent_of_that_group_only(
     lobby.agent.start()
     try:
         fleet.publish("group:lobby", idle(150))
-        assert reloaded.wait(20), "the lobby kiosk never reloaded the new idle timeout"
+        assert reloaded.wait(60), "the lobby kiosk never reloaded the new idle timeout"
     finally:
         lobby.agent.stop()
     assert _idle(lobby) == 150

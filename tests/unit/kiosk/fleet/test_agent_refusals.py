@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from devices.health import HealthLevel
-from kiosk.config_loader import ConfigStore
+from kiosk.platform.config_loader import ConfigStore
 from tests.unit.kiosk.fleet.fleet_support import (
     Fleet,
     Kiosk,

@@ -7,7 +7,6 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from kiosk.config_schema import KioskConfig
 from kiosk.fleet import FleetConfig
 from kiosk.fleet.apply import changed_keys, devices_named, restart_keys
 from kiosk.fleet.document import (
@@ -20,6 +19,7 @@ from kiosk.fleet.document import (
     parse_document,
     version_label,
 )
+from kiosk.platform.config_schema import KioskConfig
 
 
 def test_audiences_parse_and_name_their_target_paths() -> None:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.services.local_violations import LocalViolationService
+from kiosk.framework.clock import FakeClock
+from kiosk.violations.local import LocalViolationService
 
 NOW = datetime(2026, 11, 23, 9, 30)
 

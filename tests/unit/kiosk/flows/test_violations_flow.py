@@ -11,10 +11,22 @@ from typing import Any
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.flow import FAILSAFE, FailsafeMonitor
-from kiosk.flow_jobs import Done
-from kiosk.flows.violations import (
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import FAILSAFE, FailsafeMonitor
+from kiosk.framework.flow_jobs import Done
+from kiosk.framework.i18n import LANGUAGES, has_translation
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import (
+    InvalidQuery,
+    MalformedResponse,
+    NotMatched,
+    ServiceError,
+    ServiceServerError,
+    ServiceTimeout,
+    ServiceUnreachable,
+)
+from kiosk.violations.flow import (
     CHOOSE_MODE,
     ERROR,
     LICENCE_ENTRY,
@@ -29,23 +41,11 @@ from kiosk.flows.violations import (
     SECRET,
     ViolationsFlow,
 )
-from kiosk.i18n import LANGUAGES, has_translation
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import (
-    InvalidQuery,
-    MalformedResponse,
-    NotMatched,
-    ServiceError,
-    ServiceServerError,
-    ServiceTimeout,
-    ServiceUnreachable,
-)
-from kiosk.services.http_client import HttpClient
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.local_violations import LocalViolationService
-from kiosk.services.regions import SecretKind
-from kiosk.services.violations import LicenceQuery, LookupResult, StillFetching, VehicleQuery
-from kiosk.violation_rules import Verdict
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.local import LocalViolationService
+from kiosk.violations.regions import SecretKind
+from kiosk.violations.rules import Verdict
+from kiosk.violations.service import LicenceQuery, LookupResult, StillFetching, VehicleQuery
 from tests.support.uvicorn_server import closed_port
 from tests.unit.kiosk.flows.conftest import NOW
 

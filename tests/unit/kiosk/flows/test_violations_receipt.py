@@ -8,10 +8,10 @@ import pytest
 
 from devices.receipt.document import PaperProfile, QRCode, Receipt, Text
 from devices.receipt.escpos import render_escpos
-from kiosk.clock import FakeClock
-from kiosk.flow import FailsafeMonitor
-from kiosk.flows.violations import RECEIPT, ViolationsFlow
-from kiosk.services.local_violations import LocalViolationService
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import FailsafeMonitor
+from kiosk.violations.flow import RECEIPT, ViolationsFlow
+from kiosk.violations.local import LocalViolationService
 from tests.unit.kiosk.flows.conftest import NOW
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
 from kiosk.photo.autocapture import AutoCapture
 from kiosk.photo.presets import load_presets
 

@@ -28,6 +28,27 @@ FRONTAL = corpus_files("frontal", pattern="*.jpg")
 # (on_conflict = "eyes_win") makes her photo with the hair band waived and a warning;
 # test_refuse_mode_sends_the_tall_hair_to_the_counter covers on_conflict = "refuse".
 TALL_HAIR = {"001_03.jpg"}
+# Issue 14, open: on these frontal faces, added to the corpus after the pose limits were set,
+# the pitch estimate reads +5..9 degrees and the photo is refused as pose_not_frontal. They
+# are expected failures (strict: a fix that makes one pass fails here until it is removed
+# from this list), not skipped ones.
+POSE_MISREAD = {
+    "007_03.jpg",
+    "010_03.jpg",
+    "041_03.jpg",
+    "063_03.jpg",
+    "069_03.jpg",
+    "086_03.jpg",
+    "101_03.jpg",
+    "103_03.jpg",
+    "105_03.jpg",
+    "113_03.jpg",
+    "120_03.jpg",
+    "124_03.jpg",
+    "135_03.jpg",
+    "139_03.jpg",
+    "172_03.jpg",
+}
 
 
 def map_points(transform: list[list[float]] | None, points: np.ndarray) -> np.ndarray:
@@ -37,7 +58,18 @@ def map_points(transform: list[list[float]] | None, points: np.ndarray) -> np.nd
     return points @ a[:, :2].T + a[:, 2]
 
 
-@pytest.mark.parametrize("name", FRONTAL)
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(
+                n in POSE_MISREAD, reason="issue 14: pitch misread", strict=True
+            ),
+        )
+        for n in FRONTAL
+    ],
+)
 def test_frontal_portrait_becomes_a_compliant_resident_id_photo(
     maker: IdPhotoMaker, name: str
 ) -> None:

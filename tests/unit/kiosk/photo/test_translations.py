@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 
-from kiosk.config_loader import PROJECT_ROOT
 from kiosk.photo.checks import CHECK_NAMES, REASON_CODES, WARNING_CODES
 from kiosk.photo.guidance import GUIDE_KEYS
 from kiosk.photo.presets import load_presets
+from kiosk.platform.config_loader import PROJECT_ROOT
 
 I18N = PROJECT_ROOT / "config" / "i18n"
 

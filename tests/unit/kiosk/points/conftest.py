@@ -14,17 +14,17 @@ from typing import Any
 
 import pytest
 
-from center.api import create_app
+from center.app import create_app
 from center.auth import TerminalRegistry
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import NotMatched
 from kiosk.points.config import PointsConfig
 from kiosk.points.http import HttpPointsService
 from kiosk.points.ledger import Ledger
 from kiosk.points.local import LocalPointsService
 from kiosk.points.service import PointsService
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import NotMatched
-from kiosk.services.http_client import HttpClient
 from tests.support.uvicorn_server import UvicornThread
 
 NOW = datetime(2026, 11, 23, 9, 30)

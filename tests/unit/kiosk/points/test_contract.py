@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.content.quiz import EarnStatus
+from kiosk.antifraud.quiz import EarnStatus
+from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.config import QUIZ_REASON
 from kiosk.points.errors import (
     CancelNotAllowed,
@@ -26,7 +27,6 @@ from kiosk.points.errors import (
     VoucherNotFound,
 )
 from kiosk.points.model import Balance, CartLine, EntryKind, VoucherStatus
-from kiosk.services.errors import InvalidQuery
 from tests.unit.kiosk.points.conftest import Backend, key
 
 CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")

@@ -12,10 +12,14 @@ import pytest
 
 from devices.receipt.document import PaperProfile, QRCode, Receipt, Text
 from devices.receipt.escpos import render_escpos
-from kiosk.clock import FakeClock
-from kiosk.flow import DONE, FAILSAFE, FailsafeMonitor
-from kiosk.flow_jobs import Done
-from kiosk.flows.points import (
+from kiosk.framework.clock import FakeClock
+from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
+from kiosk.framework.flow_jobs import Done
+from kiosk.framework.i18n import LANGUAGES, has_translation
+from kiosk.platform.service_errors import ServiceTimeout, ServiceUnreachable
+from kiosk.points.config import PointsConfig
+from kiosk.points.errors import LimitReached, OutOfStock
+from kiosk.points.flow import (
     CART,
     CATALOGUE,
     CONFIRM,
@@ -30,13 +34,9 @@ from kiosk.flows.points import (
     PointsFlow,
     voucher_receipt,
 )
-from kiosk.i18n import LANGUAGES, has_translation
-from kiosk.points.config import PointsConfig
-from kiosk.points.errors import LimitReached, OutOfStock
 from kiosk.points.local import LocalPointsService
 from kiosk.points.model import Balance, CartLine, EntryKind, Voucher, VoucherStatus
 from kiosk.points.tokens import TokenSigner
-from kiosk.services.errors import ServiceTimeout, ServiceUnreachable
 from tests.support.uvicorn_server import closed_port
 from tests.unit.kiosk.points.conftest import NOW, PointsCenter
 
@@ -276,9 +276,9 @@ def test_refusals_from_the_service(
 
 
 def test_an_unreachable_backend(tmp_path: Path) -> None:
+    from kiosk.platform.backend_config import ServiceConfig
+    from kiosk.platform.http_client import HttpClient
     from kiosk.points.http import HttpPointsService
-    from kiosk.services.config import ServiceConfig
-    from kiosk.services.http_client import HttpClient
 
     config = ServiceConfig(
         backend="http",
@@ -502,7 +502,7 @@ def test_the_demo_tokens_for_ui_tests_and_the_tour(
 
 
 def test_points_services_are_what_the_quiz_needs(service: LocalPointsService) -> None:
-    from kiosk.content.quiz import EarnStatus, PointsEarner, QuizReward
+    from kiosk.antifraud.quiz import EarnStatus, PointsEarner, QuizReward
 
     earner: PointsEarner = service  # the quiz's protocol, checked by mypy
     k = QuizReward.idempotency_key("M20220815", NOW.date())

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.hours_import import import_hours, read_text
 from kiosk.points.ledger import Ledger
 from kiosk.points.local import LocalPointsService
 from kiosk.points.model import Balance, EntryKind
 from kiosk.points.report import COLUMNS, redemption_report, write_report
-from kiosk.services.errors import InvalidQuery
 from tests.unit.kiosk.points.conftest import NOW, key
 
 CSV = """member_id,date,hours,activity,row_id

@@ -11,20 +11,20 @@ from typing import Any
 
 import pytest
 
-from kiosk.content.quiz import EarnStatus
-from kiosk.points.config import QUIZ_REASON
-from kiosk.points.errors import NotEnoughPoints
-from kiosk.points.http import HttpPointsService
-from kiosk.points.model import CartLine, EntryKind
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import (
+from kiosk.antifraud.quiz import EarnStatus
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import (
     MalformedResponse,
     ServiceError,
     ServiceServerError,
     ServiceTimeout,
     ServiceUnreachable,
 )
-from kiosk.services.http_client import HttpClient
+from kiosk.points.config import QUIZ_REASON
+from kiosk.points.errors import NotEnoughPoints
+from kiosk.points.http import HttpPointsService
+from kiosk.points.model import CartLine, EntryKind
 from tests.support.flaky_proxy import FlakyProxy
 from tests.support.uvicorn_server import SilentServer, UvicornThread, closed_port
 from tests.unit.kiosk.points.conftest import TERMINAL, serve_points_center

@@ -17,7 +17,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
 from kiosk.points.catalogue import CatalogueSpec, CatalogueSpecItem
 from kiosk.points.config import ItemLimits, PointsConfig
 from kiosk.points.errors import (

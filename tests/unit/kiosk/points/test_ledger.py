@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.service_errors import InvalidQuery, StoreError
 from kiosk.points.catalogue import CatalogueSpec, CatalogueSpecItem, load_catalogue_spec
 from kiosk.points.config import QUIZ_REASON, ItemLimits, PointsConfig
 from kiosk.points.errors import (
@@ -22,7 +23,6 @@ from kiosk.points.errors import (
 from kiosk.points.ledger import SCHEMA_VERSION, Ledger, expiry_date
 from kiosk.points.local import LocalPointsService
 from kiosk.points.model import Balance, CartLine, EntryKind, VoucherStatus
-from kiosk.services.errors import InvalidQuery, StoreError
 from tests.unit.kiosk.points.conftest import NOW, key
 
 TOWEL = [CartLine(item_id="towel", quantity=1)]

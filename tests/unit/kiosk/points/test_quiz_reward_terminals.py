@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from kiosk.clock import FakeClock
-from kiosk.content.quiz import QuizReward
+from kiosk.antifraud.quiz import QuizReward
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.backend_config import ServiceConfig
 from kiosk.points.config import PointsConfig
 from kiosk.points.factory import build_points_service
-from kiosk.services.config import ServiceConfig
 
 MEMBER = "M20230517"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.services.http_client import HttpClient
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.local_store import ViolationStore
-from kiosk.services.local_violations import LocalViolationService
-from kiosk.services.violations import ViolationService
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.http_client import HttpClient
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.local import LocalViolationService
+from kiosk.violations.local_store import ViolationStore
+from kiosk.violations.service import ViolationService
 from tests.support.uvicorn_server import RunningCenter, running_center
 
 NOW = datetime(2026, 11, 23, 9, 30)

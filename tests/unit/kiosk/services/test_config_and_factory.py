@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kiosk.clock import FakeClock
-from kiosk.services.config import ServiceConfig
-from kiosk.services.factory import build_violation_service, local_db_path
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.local_violations import LocalViolationService
-from kiosk.services.violations import LookupResult, VehicleQuery
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.violations.factory import build_violation_service, local_db_path
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.local import LocalViolationService
+from kiosk.violations.service import LookupResult, VehicleQuery
 from tests.support.uvicorn_server import RunningCenter
 
 

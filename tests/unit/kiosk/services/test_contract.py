@@ -10,13 +10,13 @@ from datetime import date, datetime
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.services.demo_data import generate_demo
-from kiosk.services.errors import InvalidQuery, NotMatched
-from kiosk.services.local_store import ViolationStore
-from kiosk.services.local_violations import LocalViolationService
-from kiosk.services.regions import SecretKind, load_regions
-from kiosk.services.violations import (
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.service_errors import InvalidQuery, NotMatched
+from kiosk.violations.demo_data import generate_demo
+from kiosk.violations.local import LocalViolationService
+from kiosk.violations.local_store import ViolationStore
+from kiosk.violations.regions import SecretKind, load_regions
+from kiosk.violations.service import (
     Capture,
     LicenceQuery,
     LookupResult,

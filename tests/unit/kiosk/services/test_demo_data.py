@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from kiosk.plates import PLATE_TYPES, validate_plate
-from kiosk.services.demo_data import DEFAULT_SEED, DemoData, generate_demo
-from kiosk.services.regions import SecretKind, load_regions
-from kiosk.services.violations import Capture, ViolationRecord
-from kiosk.violation_rules import Verdict, check_eligibility, load_rules
+from kiosk.violations.demo_data import DEFAULT_SEED, DemoData, generate_demo
+from kiosk.violations.plates import PLATE_TYPES, validate_plate
+from kiosk.violations.regions import SecretKind, load_regions
+from kiosk.violations.rules import Verdict, check_eligibility, load_rules
+from kiosk.violations.service import Capture, ViolationRecord
 
 
 def digest(data: DemoData) -> str:

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.services.config import ServiceConfig
-from kiosk.services.errors import (
+from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import (
     InvalidQuery,
     MalformedResponse,
     NotMatched,
@@ -23,9 +24,8 @@ from kiosk.services.errors import (
     ServiceTimeout,
     ServiceUnreachable,
 )
-from kiosk.services.http_client import HttpClient
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.violations import VehicleQuery
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.service import VehicleQuery
 from tests.support.uvicorn_server import SilentServer, UvicornThread, closed_port
 
 pytestmark = pytest.mark.timeout(30)

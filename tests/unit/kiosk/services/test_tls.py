@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.clock import FakeClock
-from kiosk.services.errors import ServiceTlsError
-from kiosk.services.http_client import HttpClient
-from kiosk.services.http_violations import HttpViolationService
-from kiosk.services.violations import LookupResult, VehicleQuery
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.http_client import HttpClient
+from kiosk.platform.service_errors import ServiceTlsError
+from kiosk.violations.http import HttpViolationService
+from kiosk.violations.service import LookupResult, VehicleQuery
 from tests.support.uvicorn_server import make_tls_material, running_center
 from tests.unit.kiosk.services.conftest import NOW, copy_db
 

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from kiosk.services.violations import Capture, ViolationRecord
-from kiosk.violation_rules import (
+from kiosk.violations.rules import (
     Outcome,
     Verdict,
     ViolationRules,
@@ -23,6 +22,7 @@ from kiosk.violation_rules import (
     load_rules,
     payment_url,
 )
+from kiosk.violations.service import Capture, ViolationRecord
 
 RULES = load_rules()
 

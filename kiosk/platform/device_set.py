@@ -1,0 +1,177 @@
+"""Builds the configured devices and diagnoses them."""
+
+from __future__ import annotations
+
+import platform
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devices.camera import Camera, build_camera
+from devices.decoders import make_decoder
+from devices.health import HealthLevel, HealthPublisher
+from devices.printer import Printer, PrinterSettings, build_printer
+from devices.receipt.document import PaperProfile
+from devices.scanner import (
+    CameraScanSource,
+    HidScanSource,
+    Scanner,
+    ScanSource,
+    SerialScanSource,
+    SimulatedScanSource,
+)
+from kiosk import __version__
+from kiosk.platform.config_loader import ConfigPaths, load_config
+from kiosk.platform.config_schema import KioskConfig, PrinterConfig
+
+
+def paper_profile(printer: PrinterConfig) -> PaperProfile:
+    """The renderer's view of the configured paper and printer."""
+    base = PaperProfile.for_width(printer.paper_width_mm, native_qr=printer.native_qr)
+    return PaperProfile(
+        base.width_mm, base.columns, base.dots, base.native_qr, printer.chinese_mode
+    )
+
+
+def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
+    """The configured printer with its durable job store under ``data_dir``."""
+    p = config.devices.printer
+    settings = PrinterSettings(
+        backend=p.backend,
+        host=p.host,
+        port=p.port,
+        devfile=p.serial_port if p.backend == "serial" else p.file_path,
+        baudrate=p.serial_baudrate,
+        id_vendor=p.usb_vendor,
+        id_product=p.usb_product,
+        output_dir=str(data_dir / "printer" / "simulated"),
+        job_timeout_s=p.job_timeout_s,
+        keep_done_jobs=p.keep_done_jobs,
+        roll_length_mm=float(p.roll_length_mm),
+        paper_low_remaining_mm=float(p.paper_low_at_mm),
+    )
+    return build_printer(settings, data_dir / "printer" / "jobs.sqlite3", paper_profile(p))
+
+
+@dataclass
+class DeviceSet:
+    """The terminal's devices, started and stopped together."""
+
+    camera: Camera
+    scanner: Scanner
+    printer: Printer
+
+    def all(self) -> dict[str, HealthPublisher]:
+        """Each device by name."""
+        return {"camera": self.camera, "scanner": self.scanner, "printer": self.printer}
+
+    def start(self) -> None:
+        """Starts every device's thread."""
+        self.camera.start()
+        self.scanner.start()
+        self.printer.start()
+
+    def stop(self) -> None:
+        """Stops every device; returns when their threads are gone."""
+        self.scanner.stop()
+        self.camera.stop()
+        self.printer.stop()
+
+
+def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
+    """Builds (without starting) every device named in ``config``."""
+    cam = config.devices.camera
+    camera = build_camera(
+        cam.backend,
+        device=cam.device,
+        width=cam.width,
+        height=cam.height,
+        fps=cam.fps,
+        fourcc=cam.fourcc,
+        simulated_source=cam.simulated_source,
+        reconnect_s=cam.reconnect_s,
+    )
+    sc = config.devices.scanner
+    sources: list[ScanSource] = []
+    for name in sc.sources:
+        if name == "simulated":
+            sources.append(SimulatedScanSource())
+        elif name == "camera":
+            sources.append(
+                CameraScanSource(camera, make_decoder(sc.decoder), sc.camera_decode_every_n)
+            )
+        elif name == "hid":
+            sources.append(
+                HidScanSource(
+                    sc.hid_device, reconnect_s=sc.reconnect_s, max_bytes=sc.max_payload_bytes
+                )
+            )
+        elif name == "serial":
+            sources.append(
+                SerialScanSource(
+                    sc.serial_port,
+                    sc.serial_baudrate,
+                    reconnect_s=sc.reconnect_s,
+                    max_bytes=sc.max_payload_bytes,
+                )
+            )
+    scanner = Scanner(
+        sources, fold_window_s=sc.fold_window_s, max_payload_bytes=sc.max_payload_bytes
+    )
+    return DeviceSet(camera, scanner, build_printer_from(config, data_dir))
+
+
+def _backend(config: KioskConfig, name: str) -> str:
+    if name == "camera":
+        return config.devices.camera.backend
+    if name == "scanner":
+        return "+".join(config.devices.scanner.sources)
+    return config.devices.printer.backend
+
+
+def diagnose(paths: ConfigPaths, wait_s: float = 3.0) -> dict[str, Any]:
+    """Starts every device, waits up to ``wait_s`` for each to leave 'starting', reports."""
+    loaded = load_config(paths)
+    config = loaded.config
+    devices = build_devices(config, paths.data_dir)
+    settled = threading.Event()
+
+    def check(*_: object) -> None:
+        if all(d.health.reason != "device.not_started" for d in devices.all().values()):
+            settled.set()
+
+    for device in devices.all().values():
+        device.subscribe_health(check)
+    devices.start()
+    try:
+        deadline = time.monotonic() + wait_s
+        # A device that is coming up reports offline first; give each a chance to be ready.
+        while time.monotonic() < deadline:
+            if all(d.health.level is HealthLevel.READY for d in devices.all().values()):
+                break
+            time.sleep(0.05)
+        report_devices: dict[str, dict[str, str]] = {}
+        for name, device in devices.all().items():
+            h = device.health
+            entry = {
+                "backend": _backend(config, name),
+                "level": str(h.level),
+                "reason": h.reason,
+                "detail": h.detail,
+            }
+            if name == "printer":
+                entry["status"] = str(devices.printer.status())
+            report_devices[name] = entry
+    finally:
+        devices.stop()
+    return {
+        "app_version": __version__,
+        "config_version": config.config_version,
+        "terminal": config.terminal.id,
+        "config_problems": [str(p) for p in loaded.problems],
+        "config_from_last_good": loaded.from_last_good,
+        "python": platform.python_version(),
+        "devices": report_devices,
+    }

@@ -1,0 +1,70 @@
+"""SQLite connections for stores used from several threads: one connection per thread,
+opened in WAL mode with the store's durability, all closed together."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Literal
+
+from kiosk.platform.service_errors import StoreError
+
+
+class ThreadConnections:
+    """Gives each thread its own connection to ``path``.
+
+    ``synchronous``: FULL where money-like state or durable queues live (the points ledger),
+    NORMAL where a lost last transaction after a power cut is acceptable (demo lookups).
+    Connections are opened with ``check_same_thread=False`` only so :meth:`close` can close
+    every thread's connection; each is otherwise used by the thread that opened it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        synchronous: Literal["FULL", "NORMAL"],
+        timeout_s: float,
+        name: str = "store",
+    ) -> None:
+        self.path, self.synchronous, self.timeout_s, self.name = path, synchronous, timeout_s, name
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open {self.path.name}: {e}") from e
+        self._connections.append(conn)
+        return conn
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._lock:
+                if self._closed:
+                    raise StoreError(f"the {self.name} is closed")
+                conn = self._open()
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Closes every thread's connection."""
+        with self._lock:
+            self._closed = True
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()

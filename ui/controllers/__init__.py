@@ -1,1 +1,0 @@
-"""One controller per service: starts its flow, shows its screen, prints its receipts."""

@@ -1,0 +1,64 @@
+"""Background work for flows, with results handed back on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.framework.jobs import ThreadRunner
+
+
+class GuiDelivery(QObject):
+    """Runs callables on the GUI thread (a queued signal from any thread).
+
+    Signals:
+        posted(object): a callable to run on the GUI thread.
+    """
+
+    posted = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.posted.connect(lambda fn: fn())
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Queues ``fn`` for the GUI thread."""
+        self.posted.emit(fn)
+
+
+class QtRunner:
+    """A ``kiosk.framework.jobs.Runner`` whose callbacks run on the GUI thread; it also offers
+    the ``submit(job, on_done)`` shape of the violations flow (``as_submit``)."""
+
+    def __init__(self, parent: QObject | None = None, name: str = "flow-worker") -> None:
+        self.delivery = GuiDelivery(parent)
+        self._runner = ThreadRunner(self.delivery.post, name=name)
+
+    def submit(
+        self,
+        work: Callable[[], Any],
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
+        """Runs ``work`` on the worker; one callback follows on the GUI thread."""
+        self._runner.submit(work, on_success, on_failure)
+
+    def as_submit(
+        self, done_type: Any
+    ) -> Callable[[Callable[[], Any], Callable[[Any], None]], None]:
+        """The violations flow's ``submit(job, on_done)`` built on this runner."""
+
+        def submit(job: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+            self._runner.submit(
+                job,
+                lambda value: on_done(done_type(value=value)),
+                lambda error: on_done(done_type(error=error)),
+            )
+
+        return submit
+
+    def stop(self) -> None:
+        """Finishes queued work and ends the worker thread."""
+        self._runner.stop()

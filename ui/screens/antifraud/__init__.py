@@ -1,1 +1,0 @@
-"""Anti-fraud awareness: the ten common frauds, the magic mirror, the quiz."""

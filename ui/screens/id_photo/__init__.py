@@ -1,1 +1,0 @@
-"""The self-service ID photo screens."""

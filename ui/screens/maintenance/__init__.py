@@ -1,1 +1,0 @@
-"""Maintenance mode: one screen with a page per task."""

@@ -1,1 +1,0 @@
-"""The volunteer-points redemption screens."""

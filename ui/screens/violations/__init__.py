@@ -1,1 +1,0 @@
-"""The traffic-violation lookup screens."""

@@ -1,0 +1,129 @@
+"""Starts the kiosk: configuration, logging, devices, the Qt application and its window.
+
+Under systemd (``Type=notify``) it reports ready after the first painted frame and pings
+the watchdog from a timer on the GUI event loop, so a frozen GUI stops the pings and is
+restarted. Three unclean exits within five minutes start it in safe mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import build_context
+from kiosk.fleet.agent import FleetAgent
+from kiosk.platform.crash_guard import CrashGuard
+from kiosk.platform.log_setup import setup_logging
+from kiosk.platform.watchdog import SystemdNotifier
+from ui.shell.window import Shell
+
+log = logging.getLogger(__name__)
+
+CLEAN_EXIT_CODES = {0, 64, 75}  # quit, exit to desktop, restart requested
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Runs the kiosk until it is quit; returns the exit code."""
+    ctx = build_context(args.data_dir, args.site)
+    config = ctx.config
+    logs = config.logging
+    setup_logging(ctx.data_dir / "logs", logs.level, logs.max_bytes, logs.backups)
+    for problem in ctx.config_store.current.problems:
+        log.error("configuration problem: %s", problem)
+    guard = CrashGuard(ctx.data_dir / "crash" / "runs.json")
+    ctx.safe_mode = guard.begin()
+    if ctx.safe_mode:
+        log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    ctx.devices.start()
+    shell = Shell(ctx)
+    shell.exit_requested.connect(app.exit)
+    notifier = SystemdNotifier()
+    _watch(shell, app, notifier, args)
+    # The fleet agent polls on its own thread; a change that needs a restart waits for the
+    # end of the current session (the shell decides when).
+    agent = FleetAgent(
+        config.fleet,
+        ctx.config_store,
+        data_dir=ctx.data_dir,
+        on_restart_needed=lambda request: shell.runner.delivery.post(
+            lambda: shell.restart_between_sessions(request.reason)
+        ),
+        devices=ctx.devices.all,
+        failsafe=ctx.failsafes,
+        crash_guard_path=ctx.data_dir / "crash" / "runs.json",
+        counters=ctx.counters.all,
+        paper=lambda: str(ctx.devices.printer.status()),
+    )
+    shell.bridge.watch_health(agent)
+    agent.start()
+    if args.windowed or args.size:
+        if args.size:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+            shell.resize(w, h)
+        shell.show()
+    else:
+        # Frameless and sized to the screen: fullscreen then holds with or without a window
+        # manager (a locked-down session may run none).
+        shell.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        shell.setGeometry(shell.screen().geometry())
+        shell.showFullScreen()
+    if args.quit_after:
+
+        def finish() -> None:
+            if args.screenshot:
+                # the whole screen as the window system shows it, not just our widget tree
+                shell.screen().grabWindow(0).save(args.screenshot)
+            app.quit()
+
+        QTimer.singleShot(int(args.quit_after * 1000), finish)
+    code = 1
+    try:
+        code = app.exec()
+        return code
+    finally:
+        notifier.stopping()
+        agent.stop()
+        shell.shutdown()
+        ctx.close()
+        if code in CLEAN_EXIT_CODES:
+            guard.end_clean()
+        notifier.close()
+        log.info("kiosk exits with %d", code)
+
+
+def _watch(
+    shell: Shell, app: QApplication, notifier: SystemdNotifier, args: argparse.Namespace
+) -> None:
+    """Readiness, watchdog pings, and signals."""
+
+    def first_paint() -> None:
+        notifier.ready("attract screen shown")
+        if getattr(args, "report_first_paint", False):
+            print(f"first-paint {time.monotonic():.6f}", flush=True)
+
+    shell.attract.first_painted.connect(first_paint)
+    if shell.ctx.safe_mode:
+        QTimer.singleShot(0, first_paint)
+    interval = notifier.ping_interval_ms()
+    if interval:
+        ping = QTimer(shell)
+        ping.setObjectName("watchdogPing")
+        ping.timeout.connect(notifier.ping)
+        ping.start(interval)
+    # systemd stops us with SIGTERM: quit cleanly (a clean exit is not a crash).
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    if os.environ.get("KIOSK_WATCHDOG_SELFTEST") == "1":
+        # For the watchdog test and for technicians checking a unit file: SIGUSR1 blocks
+        # the GUI thread for 6 s, as a hung screen would.
+        signal.signal(signal.SIGUSR1, lambda *_: time.sleep(6))
+    # Python runs signal handlers only between bytecodes: the shell's tick timer provides them.

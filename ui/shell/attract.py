@@ -1,0 +1,188 @@
+"""The attract screen: the scheduled playlist, the time, and "touch to start"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.content.library import ContentLibrary
+from kiosk.content.model import AnyItem
+from kiosk.content.playlist import Scheduler
+from kiosk.framework.clock import Clock
+from ui.framework.screen import Screen, label
+from ui.framework.widgets.video_player import VideoPlayer
+
+MAX_SKIPS = 8  # broken items in a row before falling back to the slogan slide
+
+
+class AttractScreen(Screen):
+    """Shown while nobody uses the terminal; a touch or a scan starts a session (the shell
+    handles that). Plays the scheduler's items: text slides and fraud-type cards, images,
+    and muted videos. A broken medium is reported to the scheduler (and so to health) and
+    skipped, never shown as a blank.
+
+    Signals:
+        first_painted(): emitted once, after the first paint (start-up measurement).
+        item_shown(str): the id of each item as it starts.
+    """
+
+    name = "attract"
+    prompt_key = "attract.prompt"
+    first_painted = Signal()
+    item_shown = Signal(str)
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        library: ContentLibrary,
+        clock: Clock,
+        parent: QWidget | None = None,
+        *,
+        muted: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.scheduler, self.library, self.clock = scheduler, library, clock
+        self.item: AnyItem | None = None
+        self.items_shown = 0
+        self._started = 0.0
+        self._painted = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(64, 64, 64, 64)
+        layout.setSpacing(32)
+        self.title = label("", "title", center=True)
+        self.clock_label = label("", "clock", center=True)
+        self.clock_label.setObjectName("attract_clock")
+        layout.addWidget(self.title)
+        layout.addWidget(self.clock_label)
+        self.stack = QStackedWidget()
+        self.card = QFrame()
+        self.card.setProperty("role", "card")
+        card_layout = QVBoxLayout(self.card)
+        card_layout.setContentsMargins(48, 48, 48, 48)
+        self.slide_title = label("", "hero", center=True)
+        self.slide_title.setObjectName("attract_slide_title")
+        self.slide_image = QLabel()
+        self.slide_image.setObjectName("attract_slide_image")
+        self.slide_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.slide_body = label("", "lead", center=True)
+        self.slide_body.setObjectName("attract_slide_body")
+        card_layout.addStretch(1)
+        for w in (self.slide_title, self.slide_image, self.slide_body):
+            card_layout.addWidget(w)
+        card_layout.addStretch(1)
+        self.video = VideoPlayer(muted=muted)
+        self.video.setObjectName("attract_video")
+        self.video.finished.connect(self._video_finished)
+        self.video.failed.connect(self._video_failed)
+        self.stack.addWidget(self.card)
+        self.stack.addWidget(self.video)
+        layout.addWidget(self.stack, 1)
+        self.start_hint = label("", "hero", center=True)
+        self.start_hint.setObjectName("touch_to_start")
+        layout.addWidget(self.start_hint)
+        self._apply_texts()
+
+    def _apply_texts(self) -> None:
+        self.title.setText(self.tr_("app.title"))
+        self.start_hint.setText(self.tr_("attract.touch_to_start"))
+        if self.item is not None and self.item.kind != "video":
+            self._show(self.item)
+
+    def set_time(self, now: datetime) -> None:
+        """Shows the wall-clock time."""
+        self.clock_label.setText(now.strftime("%Y-%m-%d  %H:%M"))
+
+    def advance(self, monotonic: float) -> None:
+        """Moves on when the item has had its time (a video also when it ends)."""
+        if self.item is None or monotonic - self._started >= self.item.seconds:
+            self.next_item()
+
+    def next_item(self) -> None:
+        """Asks the scheduler for the next item and shows it; skips what cannot be shown."""
+        for _ in range(MAX_SKIPS):
+            item = self.scheduler.next_item()
+            if self._show(item):
+                break
+        else:
+            self._show(self.scheduler.playlist.fallback)
+            item = self.scheduler.playlist.fallback
+        self.item = item
+        self._started = self.clock.monotonic()
+        self.scheduler.played(item.id)
+        self.items_shown += 1
+        self.item_shown.emit(item.id)
+
+    def stop(self) -> None:
+        """Stops any video (a session started)."""
+        self.video.stop()
+        self.item = None
+
+    def restart(self) -> None:
+        """Starts the loop again (a session ended)."""
+        self.stop()
+        self.next_item()
+
+    def _show(self, item: AnyItem) -> bool:
+        lang = self.language
+        if item.kind == "video":
+            path = self.scheduler.media_path(item)
+            if path is None:
+                return False
+            self.slide_image.clear()
+            self.stack.setCurrentWidget(self.video)
+            self.video.play(path)
+            return True
+        self.video.stop()
+        self.stack.setCurrentWidget(self.card)
+        self.slide_image.clear()
+        self.slide_image.hide()
+        title, body = "", ""
+        if item.kind == "image":
+            path = self.scheduler.media_path(item)
+            pixmap = QPixmap(str(path)) if path is not None else QPixmap()
+            if pixmap.isNull():
+                if path is not None:
+                    self.scheduler.report_broken(item.id, "undecodable", path.name)
+                return False
+            width = max(200, min(self.width() - 256, 900))
+            self.slide_image.setPixmap(
+                pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+            )
+            self.slide_image.show()
+            body = item.caption.get(lang) if item.caption else ""
+        elif item.kind == "text" and item.fraud_type:
+            card = self.library.fraud_types[item.fraud_type]
+            title = card.name.get(lang)
+            signs = "\n".join(f"· {s.get(lang)}" for s in card.warning_signs)
+            body = f"{card.how_it_starts.get(lang)}\n\n{signs}"
+        elif item.kind in ("text", "quiz", "mirror"):
+            title = item.title.get(lang)
+            body = item.body.get(lang) if item.body else ""
+        self.slide_title.setText(title)
+        self.slide_title.setVisible(bool(title))
+        self.slide_body.setText(body)
+        return True
+
+    def _video_finished(self) -> None:
+        if self.isVisible():
+            self.next_item()
+
+    def _video_failed(self, reason: str) -> None:
+        if self.item is not None:
+            self.scheduler.report_broken(self.item.id, "undecodable", reason)
+        if self.isVisible():
+            self.next_item()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.item is not None and self.item.kind == "image":
+            self._show(self.item)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()

@@ -1,0 +1,398 @@
+"""``kiosk tour``: drives the real shell through every screen and saves one PNG per screen.
+
+Simulated devices, demo data, a fake clock (so idle warnings and slides appear on cue) and a
+recording voice. Works offscreen; the end-to-end test runs it under Xvfb in a real window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.framework.clock import FakeClock
+from kiosk.platform.voice import RecordingVoice
+
+PIN = "246810"  # the demo terminal's initial PIN (config/defaults.toml)
+PORTRAIT = (1080, 1920)
+LANDSCAPE = (1920, 1080)
+
+
+def add_tour_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Registers ``kiosk tour``."""
+    tour = sub.add_parser(
+        "tour", help="save a PNG of every screen (offscreen unless a display is set)"
+    )
+    tour.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    tour.add_argument("--landscape", action="store_true", help="1920x1080 instead of 1080x1920")
+    tour.set_defaults(func=_cmd_tour)
+
+
+def _cmd_tour(args: argparse.Namespace) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    saved = run_tour(args.out, landscape=args.landscape, data_dir=args.data_dir, site=args.site)
+    for path in saved:
+        print(path)
+    return 0
+
+
+def run_tour(
+    out: Path, *, landscape: bool = False, data_dir: Path | None = None, site: Path | None = None
+) -> list[Path]:
+    """Walks every screen and returns the PNG files written, in order."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from kiosk.app import build_context
+    from kiosk.framework.session import EndReason
+    from ui.shell.window import Shell
+
+    app = QApplication.instance() or QApplication(["kiosk-tour"])
+    assert isinstance(app, QApplication)
+    clock = FakeClock()
+    # A throwaway data directory unless one is given: the tour types PINs and prints.
+    scratch = tempfile.TemporaryDirectory(prefix="kiosk-tour-") if data_dir is None else None
+    if scratch is not None:
+        data_dir = Path(scratch.name) / "data"
+    # Demo points cards need a signing key: a throwaway one, its public half in a site file.
+    from kiosk.points.demo import demo_tokens
+    from kiosk.points.tokens import TokenSigner
+
+    signer = TokenSigner.generate()
+    if site is None:
+        site_dir = Path(tempfile.mkdtemp(prefix="kiosk-tour-site-"))
+        site = site_dir / "site.toml"
+        site.write_text(
+            f'[points]\ntoken_public_key = "{signer.public_key_b64}"\n', encoding="utf-8"
+        )
+    ctx = build_context(data_dir, site, clock=clock, voice=RecordingVoice())
+    ctx.devices.start()
+    shell = Shell(ctx, tick_ms=0)
+    size = LANDSCAPE if landscape else PORTRAIT
+    shell.resize(*size)
+    shell.show()
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    faces = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "faces" / "frontal"
+    face_source = str(faces / "002_03.jpg") if (faces / "002_03.jpg").exists() else ""
+    suffix = "-landscape" if landscape else ""
+
+    def settle() -> None:
+        for _ in range(5):
+            app.processEvents()
+
+    def snap(name: str) -> None:
+        settle()
+        path = out / f"{len(saved) + 1:02d}-{name}{suffix}.png"
+        shell.grab().save(str(path))
+        saved.append(path)
+
+    def touch(widget_name: str | None = None) -> None:
+        target = shell.findChild(QWidget, widget_name) if widget_name else shell.current
+        assert isinstance(target, QWidget), widget_name
+        at = target.mapTo(shell, QPoint(10, 10) if widget_name is None else target.rect().center())
+        handle = shell.windowHandle()
+        assert handle is not None
+        # through the window, as real input arrives
+        QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        settle()
+
+    def next_slide() -> None:
+        clock.advance(8.5)
+        shell.tick()
+
+    def help_in_chinese() -> None:
+        touch("language")
+        touch("help")
+
+    def idle() -> None:
+        touch("help_close")
+        _idle(shell, clock)
+
+    def failsafe() -> None:
+        touch("idle_continue")
+        shell.show_failsafe()
+
+    def pin_pad() -> None:
+        touch("failsafe_home")
+        for _ in range(5):  # the hidden gesture: five taps in the configured corner
+            corner = QPoint(shell.width() - 20, 20)
+            handle = shell.windowHandle()
+            assert handle is not None
+            QTest.mouseClick(
+                handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corner
+            )
+            clock.advance(0.3)
+        settle()
+
+    def pin(digits: str) -> None:
+        for d in digits:
+            touch(f"pin_{d}")
+        touch("pin_ok")
+
+    def page(key: str) -> Callable[[], None]:
+        def show() -> None:
+            touch(f"maint_tab_{key}")
+            if key == "network":
+                touch("maint_network_check")
+                shell.maintenance.network.wait()
+            shell.tick()
+
+        return show
+
+    def enter() -> None:
+        pin(PIN)
+        shell.tick()
+
+    def wait_for(
+        predicate: Callable[[], bool], advance_s: float = 0.0, limit_s: float = 60
+    ) -> None:
+        import time
+
+        end = time.monotonic() + limit_s
+        while not predicate() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+            if advance_s:
+                clock.advance(advance_s)
+        settle()
+
+    def flow_state(service: str) -> str:
+        flow = shell.controllers[service].flow
+        return "" if flow is None else str(flow.state)
+
+    def keys(text: str) -> None:
+        for key in text:
+            visible = [w for w in shell.findChildren(QWidget, f"key_{key}") if w.isVisible()]
+            assert visible, key
+            at = visible[0].mapTo(shell, visible[0].rect().center())
+            handle = shell.windowHandle()
+            assert handle is not None
+            QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
+        settle()
+
+    def violations_start() -> None:
+        touch("maint_exit")
+        touch()  # wake the kiosk
+        touch("tile_violations")
+
+    def plate_typing() -> None:
+        touch("viol_mode_vehicle")
+        touch("viol_type_02")
+        keys("苏E8D2")
+
+    def secret() -> None:
+        keys("K7")
+        touch("viol_plate_entry_next")
+
+    def results() -> None:
+        keys("4G15B08327")
+        touch("viol_secret_next")
+        wait_for(lambda: flow_state("violations") == "results")
+
+    def open_record(kind: str) -> Callable[[], None]:
+        def show() -> None:
+            if flow_state("violations") == "record_detail":
+                touch("viol_detail_back")
+            flow = shell.controllers["violations"].flow
+            views = flow.data.views
+            if kind == "ineligible":
+                index = next(i for i, v in enumerate(views) if v.eligibility.failed)
+            else:
+                index = next(i for i, v in enumerate(views) if v.payment_url)
+            touch(f"viol_record_{index}")
+
+        return show
+
+    def pending() -> None:
+        touch("viol_home")
+        touch("tile_violations")
+        touch("viol_mode_vehicle")
+        touch("viol_type_02")
+        keys("粤B4H7N2")
+        touch("viol_plate_entry_next")
+        wait_for(lambda: flow_state("violations") in ("pending", "secret"))
+        if flow_state("violations") == "secret":
+            touch("viol_secret_next")
+            wait_for(lambda: flow_state("violations") == "pending")
+
+    def photo_consent() -> None:
+        touch("viol_home")
+        if face_source:
+            camera = shell.ctx.devices.camera
+            camera.set_source(face_source)  # type: ignore[attr-defined]
+        touch("tile_id_photo")
+
+    def photo_live() -> None:
+        touch("idphoto_preset_resident-id")
+        wait_for(lambda: shell.controllers["id_photo"].flow.data.guidance is not None)
+
+    def photo_result() -> None:
+        wait_for(lambda: flow_state("id_photo") not in ("live",), advance_s=0.4)
+        wait_for(lambda: flow_state("id_photo") in ("result", "refused"))
+
+    def photo_done() -> None:
+        if flow_state("id_photo") == "result":
+            touch("idphoto_confirm")
+            wait_for(lambda: flow_state("id_photo") == "done")
+
+    tokens = demo_tokens(signer, clock.now().timestamp())
+
+    def scan(text: str) -> None:
+        source = shell.ctx.devices.scanner.source("simulated")
+        assert source is not None
+        source.inject(text)  # type: ignore[attr-defined]
+        settle()
+
+    def antifraud_menu() -> None:
+        touch("idphoto_finish")
+        touch()  # wake
+        touch("tile_antifraud")
+
+    def antifraud_card() -> None:
+        first = next(iter(shell.ctx.content.fraud_types))
+        touch(f"antifraud_card_{first}")
+
+    def mirror_step() -> None:
+        touch("antifraud_card_back")
+        touch("antifraud_open_mirror")
+        touch(f"antifraud_scenario_{next(iter(shell.ctx.content.scenarios))}")
+        touch("mirror_choice_0")  # start
+        wait_for(lambda: shell.controllers["antifraud"].screen.mirror.view.latest() is not None)
+
+    def mirror_outcome() -> None:
+        flow = shell.controllers["antifraud"].flow
+        unsafe = next(i for i, c in enumerate(flow.step.choices) if not c.safe)
+        touch(f"mirror_choice_{unsafe}")
+
+    def quiz_question() -> None:
+        touch("antifraud_home")
+        touch("tile_antifraud")
+        touch("antifraud_open_quiz")
+        touch("quiz_action_0")
+
+    def quiz_explanation() -> None:
+        touch("quiz_action_1")
+
+    def points_member() -> None:
+        touch("antifraud_home")
+        shell.end_session(EndReason.COMPLETED)
+        settle()
+        scan(tokens["unprinted_voucher"])
+        wait_for(lambda: flow_state("points") == "member")
+
+    def points_catalogue() -> None:
+        touch("points_browse")
+
+    def points_cart() -> None:
+        flow = shell.controllers["points"].flow
+        item = next(i for i in flow.items if flow.add_problem(i.id) is None)
+        touch(f"points_item_{item.id}")
+        touch("points_to_cart")
+
+    def points_voucher() -> None:
+        touch("points_cart_confirm")
+        touch("points_confirm_ok")
+        wait_for(lambda: flow_state("points") == "voucher")
+
+    def points_refused_card() -> None:
+        touch("points_voucher_done")
+        touch("tile_points")
+        scan(tokens["expired"])
+
+    def points_refused_not_enough() -> None:
+        touch("points_token_refused_done")
+        wait_for(lambda: False, limit_s=2.1)  # past the scanner's fold window
+        touch("tile_points")
+        scan(tokens["few_points"])
+        wait_for(lambda: flow_state("points") == "member")
+        touch("points_browse")
+        touch("points_item_towel")
+        touch("points_to_cart")
+        touch("points_cart_confirm")
+        from kiosk.points.model import CartLine
+
+        other = shell.controllers["points"].service()  # meanwhile, at another kiosk
+        other.redeem("M20240102", [CartLine(item_id="toothpaste", quantity=1)], "tour-elsewhere-1")
+        touch("points_confirm_ok")
+        wait_for(lambda: flow_state("points") == "refused")
+
+    def safe_mode() -> None:
+        touch("points_refused_done")
+        shell.ctx.safe_mode = True
+        shell.back_to_start()
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("attract", lambda: None),
+        ("attract-next-slide", next_slide),
+        ("home", touch),
+        ("home-elder", lambda: touch("elder")),
+        ("home-elder-english", lambda: touch("language")),
+        ("home-english", lambda: touch("elder")),
+        ("help", help_in_chinese),
+        ("idle-warning", idle),
+        ("failsafe", failsafe),
+        ("maintenance-pin-pad", pin_pad),
+        ("maintenance-pin-wrong", lambda: pin("000000")),
+        ("maintenance-devices", enter),
+        ("maintenance-logs", page("logs")),
+        ("maintenance-config", page("config")),
+        ("maintenance-counters", page("counters")),
+        ("maintenance-network", page("network")),
+        ("maintenance-actions", page("actions")),
+        ("maintenance-vouchers", page("vouchers")),
+        ("violations-mode", violations_start),
+        ("violations-plate-keyboard", plate_typing),
+        ("violations-secret", secret),
+        ("violations-results", results),
+        ("violations-ineligible-record", open_record("ineligible")),
+        ("violations-payment-handoff", open_record("payable")),
+        ("violations-pending", pending),
+        ("idphoto-consent", photo_consent),
+        ("idphoto-preset", lambda: touch("idphoto_agree")),
+        ("idphoto-live", photo_live),
+        ("idphoto-result", photo_result),
+        ("idphoto-receipt", photo_done),
+        ("antifraud-menu", antifraud_menu),
+        ("antifraud-card", antifraud_card),
+        ("antifraud-mirror-step", mirror_step),
+        ("antifraud-mirror-outcome", mirror_outcome),
+        ("antifraud-quiz-question", quiz_question),
+        ("antifraud-quiz-explanation", quiz_explanation),
+        ("points-member", points_member),
+        ("points-catalogue", points_catalogue),
+        ("points-cart", points_cart),
+        ("points-voucher", points_voucher),
+        ("points-card-refused", points_refused_card),
+        ("points-refused-not-enough", points_refused_not_enough),
+        ("safe-mode", safe_mode),
+    ]
+    try:
+        for name, action in steps:
+            action()
+            snap(name)
+        shell.end_session(EndReason.COMPLETED)
+        settle()
+    finally:
+        shell.shutdown()
+        shell.close()
+        ctx.close()
+        settle()
+        if scratch is not None:
+            scratch.cleanup()
+    return saved
+
+
+def _idle(shell: object, clock: FakeClock) -> None:
+    from ui.shell.window import Shell
+
+    assert isinstance(shell, Shell)
+    timeout = shell.ctx.config.ui.idle_timeout_s
+    clock.advance(timeout.get("home", timeout["default"]) + 1)
+    shell.tick()
+    clock.advance(3.2)
+    shell.tick()
