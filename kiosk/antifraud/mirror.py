@@ -22,11 +22,13 @@ reaches the summary.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.content.model import END_STEP, LocalText, MirrorChoice, MirrorScenario, MirrorStep
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, State
+from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, NoData
+from kiosk.framework.flow import Step as FlowStep
 from kiosk.framework.i18n import tr
 
 INTRO = "intro"
@@ -49,27 +51,14 @@ class MadeChoice:
         return self.choice.safe
 
 
-def _as_mirror(flow: Flow) -> MirrorFlow:
+def _as_mirror(flow: Flow[Any]) -> MirrorFlow:
     if not isinstance(flow, MirrorFlow):
         raise TypeError("these states belong to MirrorFlow")
     return flow
 
 
-class _Step(State):
-    """Common behaviour: cancel/home end the flow; ``flow.go(name)`` moves on after an event."""
-
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _as_mirror(flow)
-        if event.name in ("cancel", "home"):
-            f.finish("cancelled")
-        else:
-            self.handle(f, event)
-
-    def handle(self, flow: MirrorFlow, event: Event) -> None:
-        """Handles this state's own events."""
-
-    def validate(self, flow: Flow) -> str | None:
-        return _as_mirror(flow)._take_target()
+class _Step(FlowStep["MirrorFlow"]):
+    """A mirror state, which can say what the voice reads on its screen."""
 
     def speech(self, flow: MirrorFlow, language: str) -> str:
         """What the voice says on this screen."""
@@ -97,7 +86,7 @@ class Step(_Step):
     name = STEP
     prompt = "antifraud.mirror.step.prompt"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         f = _as_mirror(flow)
         f.step_number += 1
 
@@ -171,17 +160,7 @@ class Summary(_Step):
         )
 
 
-class Done(State):
-    """Ends the flow as completed."""
-
-    name = DONE
-    prompt = "antifraud.done.prompt"
-
-    def enter(self, flow: Flow) -> None:
-        flow.finish("completed")
-
-
-class MirrorFlow(Flow):
+class MirrorFlow(Flow[NoData]):
     """One mirror scenario. See the module docstring for states and events.
 
     Attributes:
@@ -194,6 +173,7 @@ class MirrorFlow(Flow):
 
     name = "antifraud_mirror"
     initial = INTRO
+    done_prompt = "antifraud.done.prompt"
 
     def __init__(
         self,
@@ -203,13 +183,12 @@ class MirrorFlow(Flow):
         *,
         language: str = "zh_CN",
     ) -> None:
-        super().__init__(clock, monitor, [Intro(), Step(), Outcome(), Summary(), Done()])
+        super().__init__(clock, monitor, [Intro(), Step(), Outcome(), Summary()])
         self.scenario = scenario
         self.language = language
         self.step: MirrorStep | None = scenario.steps[0]
         self.step_number = 0
         self.made: list[MadeChoice] = []
-        self._target: str | None = None
 
     # -- what screens read -------------------------------------------------------------
 
@@ -268,11 +247,3 @@ class MirrorFlow(Flow):
         self.step = self.scenario.steps[0]
         self.step_number = 0
         self.made = []
-
-    def go(self, state: str) -> None:
-        """Moves to ``state`` after the current event."""
-        self._target = state
-
-    def _take_target(self) -> str | None:
-        target, self._target = self._target, None
-        return target

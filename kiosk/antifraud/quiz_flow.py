@@ -13,11 +13,11 @@ in ``intro``, ``question``, ``explanation`` and ``score``)::
     reward       retry | again | done | next retry only when unreachable (same key)
     done         (finishes the flow as ``completed``)
 
-The points request runs through an injected ``submit(job, on_done)`` runner so the UI can
-run it off its thread; tests use :func:`run_inline`. A result that arrives on another thread
-is picked up at the flow's next ``tick()``. The reward is paid at most once per member and
-day: the idempotency key is :meth:`QuizReward.idempotency_key` and the flow never asks
-twice once the service has answered earned or already earned.
+The points request runs through the flow's ``Runner`` (:class:`Busy`), off the UI's thread;
+an answer that comes after the deadline is dropped (the key keeps a retry safe). The reward
+is paid at most once per member and day: the idempotency key is
+:meth:`QuizReward.idempotency_key` and the flow never asks twice once the service has answered
+earned or already earned.
 
 The member id is personal: it is forgotten when the flow finishes.
 """
@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
-from collections.abc import Callable
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from kiosk.antifraud.quiz import (
     DEFAULT_QUESTIONS,
@@ -42,8 +40,9 @@ from kiosk.antifraud.quiz import (
 from kiosk.content.model import QuizBank, QuizQuestion
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, State
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, NoData, Step
 from kiosk.framework.i18n import tr
+from kiosk.framework.jobs import Job, Runner
 
 log = logging.getLogger(__name__)
 
@@ -56,45 +55,27 @@ REWARD = "reward"
 STATE_NAMES = (INTRO, QUESTION, EXPLANATION, SCORE, REWARDING, REWARD, DONE)
 OPTION_LETTERS = "ABCD"
 
-EarnJob = Callable[[], EarnResult]
-OnEarned = Callable[[EarnResult], None]
-Submit = Callable[[EarnJob, OnEarned], None]
-
-
-def run_inline(job: EarnJob, on_done: OnEarned) -> None:
-    """A runner that earns at once on the caller's thread (tests, the tour)."""
-    on_done(job())
-
 
 def _is_index(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _as_quiz(flow: Flow) -> QuizFlow:
+def _as_quiz(flow: Flow[Any]) -> QuizFlow:
     if not isinstance(flow, QuizFlow):
         raise TypeError("these states belong to QuizFlow")
     return flow
 
 
-class _Step(State):
-    """Common behaviour: cancel/home end the flow; ``flow.go(name)`` moves on after an event."""
+class _Step(Step["QuizFlow"]):
+    """A quiz state: some accept the resident's points card (``member``) at any time."""
 
     accepts_member = False
 
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _as_quiz(flow)
-        if event.name in ("cancel", "home"):
-            f.finish("cancelled")
-        elif event.name == "member" and self.accepts_member:
-            f.identify(str(event.data.get("member_id", "")))
+    def do(self, flow: Flow[Any], event: Event) -> None:
+        if event.name == "member" and self.accepts_member:
+            _as_quiz(flow).identify(str(event.data.get("member_id", "")))
         else:
-            self.handle(f, event)
-
-    def handle(self, flow: QuizFlow, event: Event) -> None:
-        """Handles this state's own events."""
-
-    def validate(self, flow: Flow) -> str | None:
-        return _as_quiz(flow)._take_target()
+            super().do(flow, event)
 
     def speech(self, flow: QuizFlow, language: str) -> str:
         """What the voice says on this screen (the prompt, or the content itself)."""
@@ -198,17 +179,24 @@ class Score(_Step):
         return join_sentences(parts, language)
 
 
-class Rewarding(_Step):
+class Rewarding(Busy["QuizFlow"], _Step):
     """Asking the points service; ends in ``reward`` on its answer or at the deadline."""
 
     name = REWARDING
     prompt = "antifraud.quiz.reward.pending"
 
-    def enter(self, flow: Flow) -> None:
-        _as_quiz(flow)._start_earning()
+    def job(self, flow: QuizFlow) -> Job[EarnResult]:
+        return flow._earn_job()
 
-    def validate(self, flow: Flow) -> str | None:
-        return _as_quiz(flow)._earning_finished()
+    def arrived(self, flow: QuizFlow, value: Any) -> str | None:
+        return flow._earned(value)
+
+    def deadline_s(self, flow: QuizFlow) -> float:
+        return flow.reward_deadline_s
+
+    def timed_out(self, flow: QuizFlow) -> str | None:
+        # a late answer is dropped; the idempotency key keeps a retry safe
+        return flow._earned(EarnResult(EarnStatus.UNREACHABLE, detail="deadline"))
 
 
 class Reward(_Step):
@@ -234,17 +222,7 @@ class Reward(_Step):
         return tr(flow.reward_message_key, language, points=flow.reward_points_earned)
 
 
-class Done(State):
-    """Ends the flow as completed."""
-
-    name = DONE
-    prompt = "antifraud.done.prompt"
-
-    def enter(self, flow: Flow) -> None:
-        flow.finish("completed")
-
-
-class QuizFlow(Flow):
+class QuizFlow(Flow[NoData]):
     """The quiz flow. See the module docstring for states and events.
 
     Attributes:
@@ -257,6 +235,7 @@ class QuizFlow(Flow):
 
     name = "antifraud_quiz"
     initial = INTRO
+    done_prompt = "antifraud.done.prompt"
 
     def __init__(
         self,
@@ -268,21 +247,21 @@ class QuizFlow(Flow):
         reward: QuizReward | None = None,
         questions: int = DEFAULT_QUESTIONS,
         seed: int | None = None,
-        submit: Submit = run_inline,
+        runner: Runner | None = None,
         reward_deadline_s: float = 15.0,
         language: str = "zh_CN",
     ) -> None:
         super().__init__(
             clock,
             monitor,
-            [Intro(), Question(), Explanation(), Score(), Rewarding(), Reward(), Done()],
+            [Intro(), Question(), Explanation(), Score(), Rewarding(), Reward()],
+            runner=runner,
         )
         self.bank = bank
         self.earner = earner
         self.reward = reward or QuizReward()
         self.questions_per_quiz = questions
         self._rng = random.Random(seed)
-        self.submit = submit
         self.reward_deadline_s = reward_deadline_s
         self.language = language
         self.session = QuizSession(bank, questions, rng=self._rng)
@@ -290,13 +269,6 @@ class QuizFlow(Flow):
         self.reward_result: EarnResult | None = None
         self._member_id: str | None = None
         self._paid_keys: set[str] = set()  # keys the service confirmed (earned or already)
-        self._target: str | None = None
-        self._lock = threading.Lock()
-        self._earn_generation = 0
-        self._earn_answer: EarnResult | None = None
-        self._owner_thread: int | None = None
-        self._submitting = False
-        self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
     # -- what screens read -------------------------------------------------------------
 
@@ -377,41 +349,24 @@ class QuizFlow(Flow):
         self.last_answer = None
         self.reward_result = None
 
-    def go(self, state: str) -> None:
-        """Moves to ``state`` after the current event."""
-        self._target = state
-
     def wipe(self) -> None:
         """Forgets the member id and the answers."""
+        super().wipe()
         self._member_id = None
         self.reward_result = None
         self.last_answer = None
 
-    def start(self) -> None:
-        self._owner_thread = threading.get_ident()
-        super().start()
-
-    def _take_target(self) -> str | None:
-        target, self._target = self._target, None
-        return target
-
     # -- earning -------------------------------------------------------------------------
 
-    def _start_earning(self) -> None:
+    def _earn_job(self) -> Job[EarnResult]:
         member = self._member_id
         points = self.reward.points_per_day
         key = QuizReward.idempotency_key(member or "", self.clock.now().date())
-        with self._lock:
-            self._earn_generation += 1
-            generation = self._earn_generation
-            self._earn_answer = None
-        if member is None or self.earner is None:
-            self._deposit(generation, EarnResult(EarnStatus.REJECTED, detail="no member"))
-            return
-        if key in self._paid_keys:  # this flow already heard "paid" for today: don't ask again
-            self._deposit(generation, EarnResult(EarnStatus.ALREADY_EARNED))
-            return
         earner, reason = self.earner, self.reward.reason
+        if member is None or earner is None:
+            return lambda: EarnResult(EarnStatus.REJECTED, detail="no member")
+        if key in self._paid_keys:  # this flow already heard "paid" for today: don't ask again
+            return lambda: EarnResult(EarnStatus.ALREADY_EARNED)
 
         def job() -> EarnResult:
             try:
@@ -420,33 +375,9 @@ class QuizFlow(Flow):
                 log.warning("quiz reward: points service failed: %s", type(e).__name__)
                 return EarnResult(EarnStatus.UNREACHABLE, detail=type(e).__name__)
 
-        def on_done(result: EarnResult) -> None:
-            self._deposit(generation, result)
-            # On the flow's own thread, move on now, unless still inside submit() (an inline
-            # runner): then the flow's own validation right after enter picks the answer up.
-            if threading.get_ident() == self._owner_thread and not self._submitting:
-                self.tick()
+        return job
 
-        self._submitting = True
-        try:
-            self.submit(job, on_done)
-        finally:
-            self._submitting = False
-
-    def _deposit(self, generation: int, result: EarnResult) -> None:
-        with self._lock:
-            if generation == self._earn_generation:
-                self._earn_answer = result
-
-    def _earning_finished(self) -> str | None:
-        with self._lock:
-            answer = self._earn_answer
-            if answer is None and self.time_in_state() >= self.reward_deadline_s:
-                self._earn_generation += 1  # a late answer is ignored; the key keeps it safe
-                answer = EarnResult(EarnStatus.UNREACHABLE, detail="deadline")
-            if answer is None:
-                return None
-            self._earn_answer = None
+    def _earned(self, answer: EarnResult) -> str:
         if answer.status in (EarnStatus.EARNED, EarnStatus.ALREADY_EARNED):
             self._paid_keys.add(
                 QuizReward.idempotency_key(self._member_id or "", self.clock.now().date())

@@ -1,10 +1,20 @@
 """Flows as plain state machines (no Qt), in the manner of pibooth's states.
 
 A ``State`` has ``enter``, ``do`` (handle one event), ``validate`` (name the next state, or
-stay) and ``exit``. A ``Flow`` owns its states and an injectable clock, and routes any
-unhandled exception to its failsafe state, which apologises, shows the staff-help hint, and
-finishes the flow so the shell returns home. Failures are counted: three within five minutes
-make the terminal's health ``degraded``.
+stay) and ``exit``. A ``Flow`` owns its states, its personal ``data`` and an injectable clock.
+A feature's flow only declares its states and their events; the framework gives it:
+
+- ``cancel`` and ``home`` in every ``Step``, which end the flow as ``cancelled``;
+- ``go(state)``, the transition taken right after the current event;
+- a ``done`` state that finishes the flow as ``completed`` (prompt: ``done_prompt``);
+- a failsafe: any unhandled exception goes to the failsafe state, which apologises, shows
+  the staff-help hint, and finishes the flow so the shell returns home. Failures are counted:
+  three within five minutes make the terminal's health ``degraded``;
+- background work with ``run(job, success, failure)``: the job runs on the flow's
+  ``Runner``; its answer is handled on the flow's thread, as an event would be, and only if
+  the flow is still in the state entry that started it (an answer to a question the resident
+  has walked away from is dropped);
+- ``wipe()``: forgets ``data`` and drops any job's answer; it runs when the flow finishes.
 """
 
 from __future__ import annotations
@@ -13,10 +23,11 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 from devices.health import HealthLevel, HealthPublisher
 from kiosk.framework.clock import Clock
+from kiosk.framework.jobs import InlineRunner, Job, Mailbox, Runner
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +52,94 @@ class State:
     name: str = ""
     prompt: str = ""
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         """Runs once when the flow arrives here."""
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         """Handles one event."""
 
-    def validate(self, flow: Flow) -> str | None:
+    def validate(self, flow: Flow[Any]) -> str | None:
         """The next state's name, or None to stay. Called after enter, every event and tick."""
         return None
 
-    def exit(self, flow: Flow) -> None:
+    def exit(self, flow: Flow[Any]) -> None:
         """Runs once when the flow leaves."""
+
+
+class Step[F: "Flow[Any]"](State):
+    """A state of a feature's flow: ``cancel`` and ``home`` end the flow as cancelled; the
+    state's own events go to ``handle``, typed with the feature's flow class."""
+
+    def do(self, flow: Flow[Any], event: Event) -> None:
+        if event.name in ("cancel", "home"):
+            flow.finish("cancelled")
+            return
+        self.handle(cast(F, flow), event)
+
+    def handle(self, flow: F, event: Event) -> None:
+        """Handles this state's own events."""
+
+
+class Busy[F: "Flow[Any]"](Step[F]):
+    """A state that runs one job from ``enter`` and waits for its answer.
+
+    A subclass gives ``job`` (the work, built on the flow's thread from the flow's data),
+    ``arrived`` and ``failed`` (each names the next state, or None to stay) and
+    ``deadline_s``; past the deadline the job is abandoned and ``timed_out`` names the next
+    state. Leaving the state (``back``, ``cancel``) drops the job's answer.
+    """
+
+    def job(self, flow: F) -> Job[Any]:
+        """The work to run."""
+        raise NotImplementedError
+
+    def arrived(self, flow: F, value: Any) -> str | None:
+        """The next state after a successful answer."""
+        raise NotImplementedError
+
+    def failed(self, flow: F, error: BaseException) -> str | None:
+        """The next state after a failed job (re-raise a defect: the failsafe takes it)."""
+        raise error
+
+    def deadline_s(self, flow: F) -> float:
+        """How long to wait for the answer."""
+        return 30.0
+
+    def timed_out(self, flow: F) -> str | None:
+        """The next state when no answer came in time."""
+        return self.failed(flow, TimeoutError(f"{self.name}: no answer in time"))
+
+    def enter(self, flow: Flow[Any]) -> None:
+        f = cast(F, flow)
+
+        def go(target: str | None) -> None:
+            if target:
+                flow.go(target)
+
+        flow.run(
+            self.job(f),
+            lambda value: go(self.arrived(f, value)),
+            lambda error: go(self.failed(f, error)),
+        )
+
+    def validate(self, flow: Flow[Any]) -> str | None:
+        f = cast(F, flow)
+        if flow.jobs_waiting and flow.time_in_state() >= self.deadline_s(f):
+            flow.abandon_jobs()
+            return self.timed_out(f)
+        return None
+
+
+class DoneState(State):
+    """Ends the flow as completed."""
+
+    name = DONE
+
+    def __init__(self, prompt: str) -> None:
+        self.prompt = prompt
+
+    def enter(self, flow: Flow[Any]) -> None:
+        flow.finish("completed")
 
 
 class FailsafeState(State):
@@ -61,7 +148,7 @@ class FailsafeState(State):
     name = FAILSAFE
     prompt = "failsafe.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name in ("home", "ok"):
             flow.finish("failsafe")
 
@@ -104,26 +191,65 @@ class FailsafeMonitor(HealthPublisher):
             self._set_health(HealthLevel.READY)
 
 
-StateListener = Callable[["Flow", str, str], None]
-FinishListener = Callable[["Flow", str], None]
+class FlowData(Protocol):
+    """What a flow holds about the resident; ``wipe`` forgets all of it."""
+
+    def wipe(self) -> None:
+        """Forgets everything."""
+        ...
 
 
-class Flow:
-    """A state machine for one service.
+class NoData:
+    """For flows that hold nothing personal."""
+
+    def wipe(self) -> None:
+        """Nothing to forget."""
+
+
+StateListener = Callable[["Flow[Any]", str, str], None]
+FinishListener = Callable[["Flow[Any]", str], None]
+
+
+class Flow[D: FlowData]:
+    """A state machine for one service, holding its personal data in ``data``.
 
     Hooks:
         flow_did_change_state(flow, old, new)   before the new state's ``enter``
         flow_did_enter_state(flow, old, new)    after it (what ``enter`` prepared is there)
         flow_did_finish(flow, outcome)   outcome: completed, cancelled, failsafe
+
+    Attributes:
+        data: everything personal; ``wipe`` forgets it, and the flow wipes itself when it
+            finishes (print a receipt before the event that finishes the flow).
+        runner: where ``run`` sends background work; answers come back on the flow's
+            thread (see :mod:`kiosk.framework.jobs`).
+        mailbox: a queue of answers the flow drains on every ``tick`` and event, for
+            runners that deliver from a worker thread (``ThreadRunner(flow.mailbox.post)``).
     """
 
     name = "flow"
     initial = ""
+    done_prompt = ""
 
-    def __init__(self, clock: Clock, monitor: FailsafeMonitor, states: list[State]) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        monitor: FailsafeMonitor,
+        states: list[State],
+        data: D | None = None,
+        *,
+        runner: Runner | None = None,
+        mailbox: Mailbox | None = None,
+    ) -> None:
         self.clock = clock
         self.monitor = monitor
-        self.states: dict[str, State] = {s.name: s for s in [*states, FailsafeState()]}
+        self.data: D = cast(D, data if data is not None else NoData())
+        self.runner: Runner = runner or InlineRunner()
+        self.mailbox = mailbox or Mailbox()
+        every = list(states)
+        if not any(s.name == DONE for s in every):
+            every.append(DoneState(self.done_prompt or f"{self.name}.prompt.done"))
+        self.states: dict[str, State] = {s.name: s for s in [*every, FailsafeState()]}
         if self.initial not in self.states:
             raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
         self.state = ""
@@ -134,6 +260,57 @@ class Flow:
         self.flow_did_enter_state: list[StateListener] = []
         self.flow_did_finish: list[FinishListener] = []
         self._requested: str | None = None
+        self._entry = 0  # counts state entries: a job's answer belongs to one entry
+        self._jobs_waiting = 0
+        self._in_step = False
+
+    # -- background work ------------------------------------------------------------------
+    def run[T](
+        self,
+        job: Job[T],
+        success: Callable[[T], None],
+        failure: Callable[[BaseException], None],
+    ) -> None:
+        """Runs ``job`` on the runner; then ``success(value)`` or ``failure(error)`` on the
+        flow's thread, followed by any transition they ask for, while the flow is still in
+        the state entry that started the job. Exceptions in them go to the failsafe."""
+        entry = self._entry
+        self._jobs_waiting += 1
+
+        def answer(handler: Callable[[], None]) -> None:
+            self._jobs_waiting = max(0, self._jobs_waiting - 1)
+            if entry != self._entry or self.finished is not None or not self.state:
+                return  # the resident left the state, or the flow ended: drop it
+            self._guarded(handler)
+            if not self._in_step:
+                self._follow()
+
+        def on_success(value: T) -> None:
+            answer(lambda: success(value))
+
+        def on_failure(error: BaseException) -> None:
+            answer(lambda: failure(error))
+
+        was, self._in_step = self._in_step, True
+        try:
+            self.runner.submit(job, on_success, on_failure)
+        finally:
+            self._in_step = was
+
+    @property
+    def jobs_waiting(self) -> bool:
+        """Whether a job started in this state entry has not answered yet."""
+        return self._jobs_waiting > 0
+
+    def abandon_jobs(self) -> None:
+        """Drops the answers of every job started so far."""
+        self._entry += 1
+        self._jobs_waiting = 0
+
+    def wipe(self) -> None:
+        """Forgets everything personal and drops any job's answer."""
+        self.data.wipe()
+        self.abandon_jobs()
 
     def go(self, state: str) -> None:
         """Asks for a transition from inside ``enter`` or ``do``; it is taken right after.
@@ -148,8 +325,9 @@ class Flow:
         return self.states[self.state]
 
     def start(self) -> None:
-        """Enters the initial state."""
+        """Starts afresh (wiping anything left) and enters the initial state."""
         self.finished = None
+        self.wipe()
         self._go(self.initial)
         self._follow()
 
@@ -158,11 +336,15 @@ class Flow:
         if self.finished is not None or not self.state:
             return
         event = Event(name, data)
-        self._guarded(lambda: self.current.do(self, event))
+        was, self._in_step = self._in_step, True
+        try:
+            self._guarded(lambda: self.current.do(self, event))
+        finally:
+            self._in_step = was
         self._follow()
 
     def tick(self) -> None:
-        """Lets time-driven states move on (countdowns, timeouts)."""
+        """Takes up answers from the mailbox and lets time-driven states move on."""
         if self.finished is None and self.state:
             self._follow()
 
@@ -171,15 +353,24 @@ class Flow:
         return self.clock.monotonic() - self.entered_at
 
     def finish(self, outcome: str) -> None:
-        """Ends the flow; the shell returns home."""
+        """Ends the flow; the shell returns home. The flow's data is wiped after the
+        ``flow_did_finish`` listeners ran."""
         if self.finished is not None:
             return
         self._guarded(lambda: self.current.exit(self), fail=False)
         self.finished = outcome
         for listener in list(self.flow_did_finish):
             listener(self, outcome)
+        self.wipe()
 
     def _follow(self) -> None:
+        if self._in_step:
+            return  # the step under way follows when it returns
+        self._in_step = True
+        try:
+            self.mailbox.drain()
+        finally:
+            self._in_step = False
         for _ in range(32):  # a cycle of validations is a defect; don't spin forever
             if self.finished is not None:
                 return
@@ -200,10 +391,16 @@ class Flow:
         if old and old != FAILSAFE:
             self._guarded(lambda: self.current.exit(self), fail=False)
         self.state = target
+        self._entry += 1
+        self._jobs_waiting = 0
         self.entered_at = self.clock.monotonic()
         for listener in list(self.flow_did_change_state):
             listener(self, old, target)
-        self._guarded(lambda: self.current.enter(self))
+        was, self._in_step = self._in_step, True
+        try:
+            self._guarded(lambda: self.current.enter(self))
+        finally:
+            self._in_step = was
         if self.state == target and self.finished is None:
             for listener in list(self.flow_did_enter_state):
                 listener(self, old, target)
@@ -229,6 +426,7 @@ class Flow:
             return
         old = self.state
         self.state = FAILSAFE
+        self._entry += 1
         self.entered_at = self.clock.monotonic()
         for listener in list(self.flow_did_change_state):
             listener(self, old, FAILSAFE)

@@ -1,7 +1,18 @@
-"""One way to run work off the GUI thread, with explicit success and failure paths.
+"""The one way to run work off the owner's thread, with a success and a failure path.
 
-Flows take a ``Runner``; the UI gives them one that hands results back on the GUI thread
-(as Anki's ``CollectionOp`` does), tests give them ``InlineRunner``.
+In the manner of Anki's ``CollectionOp``: a job is a callable; a ``Runner`` runs it somewhere
+and then calls exactly one of ``on_success(value)`` / ``on_failure(error)``, **always on the
+owner's thread**. That is the runner's contract, and it holds by construction, never by
+guessing thread identities:
+
+- ``InlineRunner`` runs the job at once on the caller's thread (tests, the command line);
+- ``ThreadRunner(deliver)`` runs jobs on one worker thread and hands each callback to
+  ``deliver``, a queue the owner drains: the UI passes a queued Qt signal (the GUI event loop
+  is the owner's queue); code without an event loop passes ``Mailbox.post`` and calls
+  ``Mailbox.drain()`` from its own loop (a flow drains its mailbox on every ``tick``).
+
+A flow runs its jobs with :meth:`kiosk.framework.flow.Flow.run`, which drops the answers of
+jobs the resident walked away from.
 """
 
 from __future__ import annotations
@@ -16,9 +27,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+type Job[V] = Callable[[], V]
+
 
 class Runner(Protocol):
-    """Runs ``work`` somewhere, then exactly one of the callbacks where results belong."""
+    """Runs ``work`` somewhere, then exactly one callback, on the owner's thread."""
 
     def submit(
         self,
@@ -31,7 +44,7 @@ class Runner(Protocol):
 
 
 class InlineRunner:
-    """Runs work immediately on the caller's thread (tests, command line)."""
+    """Runs work immediately on the caller's thread (tests, command line, the tour)."""
 
     def submit(
         self,
@@ -47,8 +60,30 @@ class InlineRunner:
         on_success(result)
 
 
+class Mailbox:
+    """Callables posted from any thread, run by the owner when it calls ``drain``."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Queues ``fn`` for the owner (safe from any thread)."""
+        self._queue.put(fn)
+
+    def drain(self) -> int:
+        """Runs everything posted so far, on the calling (owner's) thread; returns how many."""
+        n = 0
+        while True:
+            try:
+                fn = self._queue.get_nowait()
+            except queue.Empty:
+                return n
+            fn()
+            n += 1
+
+
 class ThreadRunner:
-    """A worker thread; callbacks go through ``deliver`` (e.g. onto the GUI thread).
+    """One worker thread; each callback goes through ``deliver`` to the owner's queue.
 
     One worker keeps work in order (a lookup, then the receipt); long work such as the photo
     pipeline does not run concurrently with itself.

@@ -73,7 +73,7 @@ class Consent(State):
     name = "consent"
     prompt = "idphoto.consent.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "agree":
             f.data.under_14 = bool(event.data.get("under_14", False))
@@ -92,7 +92,7 @@ class Staffed(State):
     name = "staffed"
     prompt = "idphoto.staffed.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name == "home":
             flow.finish("cancelled")
 
@@ -103,7 +103,7 @@ class ChoosePreset(State):
     name = "preset"
     prompt = "idphoto.preset.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "choose":
             f.data.preset_id = str(event.data["preset"])
@@ -118,14 +118,14 @@ class Live(State):
     name = "live"
     prompt = "idphoto.live.prompt"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         f = _flow(flow)
         f.autocapture.reset()
         f.data.guidance = None
         f.data.capture = None
         f.data.last_face_at = f.clock.monotonic()
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "guidance":
             result: GuidanceResult = event.data["result"]
@@ -149,25 +149,21 @@ class Processing(State):
     name = "processing"
     prompt = "idphoto.processing.prompt"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         f = _flow(flow)
         frame = f.data.captured
         assert frame is not None
         preset = f.data.preset_id
-        f.runner.submit(
-            lambda: f.maker.make(frame, preset),
-            lambda result: f.send("processed", result=result),
-            lambda error: f.send("process_failed", error=repr(error)),
-        )
+        maker = f.maker
 
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _flow(flow)
-        if event.name == "processed":
-            result: PhotoResult = event.data["result"]
+        def processed(result: PhotoResult) -> None:
             f.data.result = result
             f.go("result" if result.ok else "refused")
-        elif event.name == "process_failed":
-            raise RuntimeError(f"photo pipeline failed: {event.data.get('error')}")
+
+        def process_failed(error: BaseException) -> None:
+            raise RuntimeError(f"photo pipeline failed: {error!r}")
+
+        f.run(lambda: maker.make(frame, preset), processed, process_failed)
 
 
 class ResultState(State):
@@ -176,7 +172,7 @@ class ResultState(State):
     name = "result"
     prompt = "idphoto.result.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "retake":
             f.data.result = None
@@ -191,7 +187,7 @@ class Refused(State):
     name = "refused"
     prompt = "idphoto.refused.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "retake":
             f.data.result = None
@@ -206,29 +202,25 @@ class Submitting(State):
     name = "submitting"
     prompt = "idphoto.submitting.prompt"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         f = _flow(flow)
         result = f.data.result
         assert result is not None and result.jpeg is not None
         submission = PhotoSubmission(
             result.jpeg, result.preset_id, f.terminal_id, f.data.taken_at or f.clock.now()
         )
-        key = f.idempotency_key
-        f.runner.submit(
-            lambda: f.service.submit(submission, key),
-            lambda reference: f.send("submitted", reference=reference),
-            lambda error: f.send("submit_failed", submission=submission, error=repr(error)),
-        )
+        key, service = f.idempotency_key, f.service
 
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _flow(flow)
-        if event.name == "submitted":
-            f.data.reference = str(event.data["reference"])
+        def submitted(reference: str) -> None:
+            f.data.reference = str(reference)
             f.go("done")
-        elif event.name == "submit_failed":
-            log.warning("photo submission failed, queued in the outbox: %s", event.data["error"])
-            f.data.queued_id = f.outbox.put(event.data["submission"], f.idempotency_key)
+
+        def submit_failed(error: BaseException) -> None:
+            log.warning("photo submission failed, queued in the outbox: %r", error)
+            f.data.queued_id = f.outbox.put(submission, key)
             f.go("done")
+
+        f.run(lambda: service.submit(submission, key), submitted, submit_failed)
 
 
 class Done(State):
@@ -237,7 +229,7 @@ class Done(State):
     name = "done"
     prompt = "idphoto.done.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name in ("finish", "home"):
             flow.finish("completed")
 
@@ -248,7 +240,7 @@ class CameraLost(State):
     name = "camera_lost"
     prompt = "idphoto.camera_lost.prompt"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         f = _flow(flow)
         if event.name == "home":
             f.finish("cancelled")
@@ -256,7 +248,7 @@ class CameraLost(State):
             f.go("live")
 
 
-class IdPhotoFlow(Flow):
+class IdPhotoFlow(Flow[IdPhotoData]):
     """Self-service ID photo.
 
     Attributes:
@@ -296,13 +288,14 @@ class IdPhotoFlow(Flow):
                 Done(),
                 CameraLost(),
             ],
+            IdPhotoData(),
+            runner=runner,
         )
         self.presets = presets
-        self.maker, self.service, self.outbox, self.runner = maker, service, outbox, runner
+        self.maker, self.service, self.outbox = maker, service, outbox
         self.terminal_id = terminal_id
         self.nobody_help_s = nobody_help_s
         self.autocapture = AutoCapture.from_policy(clock, presets.guidance)
-        self.data = IdPhotoData()
         self.needs_guardian = False
         self.staff_hint: dict[str, str] = {}
         self.idempotency_key = secrets.token_hex(12)
@@ -356,6 +349,6 @@ class IdPhotoFlow(Flow):
         return r
 
 
-def _flow(flow: Flow) -> IdPhotoFlow:
+def _flow(flow: Flow[Any]) -> IdPhotoFlow:
     assert isinstance(flow, IdPhotoFlow)
     return flow

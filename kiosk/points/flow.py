@@ -34,10 +34,9 @@ voucher leaves the unprinted list) or ``print_failed`` (the voucher stays listed
 reprint; ``print_failed`` is shown). A reprint from ``member`` goes through ``voucher`` too
 and returns to ``member`` when printed.
 
-Service calls never run on the caller's thread unless the caller wants: the flow hands
-``(job, on_done)`` to the injected ``submit`` runner (as the violations flow does); tests pass
-:func:`~kiosk.violations.flow.run_inline`. A call that never reports back ends in ``error``
-after ``job_deadline_s`` by the injected clock.
+Service calls run through the flow's ``Runner`` (:meth:`Flow.run`, :class:`Busy`): never on
+the caller's thread unless the caller wants it. A call that never reports back ends in
+``error`` after ``job_deadline_s`` by the injected clock.
 
 Everything personal (token, member, balance, cart, voucher, receipt) lives in ``flow.data``
 (:class:`PointsData`), which :meth:`PointsFlow.wipe` clears; the flow wipes itself when it
@@ -56,9 +55,9 @@ from typing import Any
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from devices.scan_payload import PayloadKind, classify
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, State
-from kiosk.framework.flow_jobs import Done, JobSlot, Submit, run_inline
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step
 from kiosk.framework.i18n import tr
+from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.service_errors import ServiceError, ServiceTimeout
 from kiosk.points.config import PointsConfig
@@ -174,67 +173,38 @@ class PointsData:
             setattr(self, name, getattr(fresh, name))
 
 
-def _as_points(flow: Flow) -> PointsFlow:
+def _as_points(flow: Flow[Any]) -> PointsFlow:
     if not isinstance(flow, PointsFlow):
         raise TypeError("these states belong to PointsFlow")
     return flow
 
 
-class _Step(State):
-    """Common behaviour: cancel/home end the flow; ``flow.go(name)`` moves on after an event."""
-
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _as_points(flow)
-        if event.name in ("cancel", "home"):
-            f.finish("cancelled")
-            return
-        self.handle(f, event)
-
-    def handle(self, flow: PointsFlow, event: Event) -> None:
-        """Handles this state's own events."""
-
-    def validate(self, flow: Flow) -> str | None:
-        return _as_points(flow)._take_target()
-
-
-class _Busy(_Step):
+class _Busy(Busy["PointsFlow"]):
     """A state waiting for a service call; ``arrived`` decides where its answer leads."""
 
-    def validate(self, flow: Flow) -> str | None:
-        f = _as_points(flow)
-        target = f._take_target()
-        if target:
-            return target
-        done = f._take_job()
-        if done is None:
-            if f.time_in_state() >= f.job_deadline_s:
-                f._abandon_job()
-                return f._failed_call(
-                    ServiceTimeout("no answer within the flow's deadline"), self.name
-                )
-            return None
-        if done.error is not None:
-            if not isinstance(done.error, ServiceError):
-                raise done.error  # a defect, not a service failure: the failsafe takes it
-            return self.failed(f, done.error)
-        return self.arrived(f, done.value)
+    def failed(self, flow: PointsFlow, error: BaseException) -> str | None:
+        if not isinstance(error, ServiceError):
+            raise error  # a defect, not a service failure: the failsafe takes it
+        return self.refused(flow, error)
 
-    def arrived(self, flow: PointsFlow, value: Any) -> str | None:
-        """The next state for a successful answer."""
-        raise NotImplementedError
-
-    def failed(self, flow: PointsFlow, error: ServiceError) -> str | None:
+    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
         """The next state for a failed call."""
         return flow._failed_call(error, self.name)
 
+    def deadline_s(self, flow: PointsFlow) -> float:
+        return flow.job_deadline_s
 
-class Scan(_Step):
+    def timed_out(self, flow: PointsFlow) -> str | None:
+        return flow._failed_call(ServiceTimeout("no answer within the flow's deadline"), self.name)
+
+
+class Scan(Step["PointsFlow"]):
     """Waiting for the member's QR code (points app or card)."""
 
     name = SCAN
     prompt = "points.prompt.scan"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         _as_points(flow).wipe()
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
@@ -261,19 +231,19 @@ class Identifying(_Busy):
     name = IDENTIFYING
     prompt = "points.prompt.identifying"
 
-    def enter(self, flow: Flow) -> None:
-        _as_points(flow)._start_identify()
+    def job(self, flow: PointsFlow) -> Job[Any]:
+        flow.error = None
+        return flow._member_and_catalogue()
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "back":
-            flow._abandon_job()
             flow.go(SCAN)
 
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         flow._take_account(value)
         return MEMBER
 
-    def failed(self, flow: PointsFlow, error: ServiceError) -> str | None:
+    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
         if isinstance(error, MemberTokenError):  # unknown member, card replaced
             log.info("member refused: %s", error.code)
             flow.problem = error.message_key
@@ -281,7 +251,7 @@ class Identifying(_Busy):
         return flow._failed_call(error, self.name)
 
 
-class Member(_Step):
+class Member(Step["PointsFlow"]):
     """The member's masked name, balance, recent entries and unprinted vouchers."""
 
     name = MEMBER
@@ -305,13 +275,13 @@ class Member(_Step):
             flow.go(DONE)
 
 
-class CatalogueState(_Step):
+class CatalogueState(Step["PointsFlow"]):
     """Items with picture, price, stock and what the member may still take."""
 
     name = CATALOGUE
     prompt = "points.prompt.catalogue"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         _as_points(flow).cart_problem = None
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
@@ -327,7 +297,7 @@ class CatalogueState(_Step):
             flow.go(MEMBER)
 
 
-class Cart(_Step):
+class Cart(Step["PointsFlow"]):
     """The chosen items, their points, the total and the balance after."""
 
     name = CART
@@ -346,7 +316,7 @@ class Cart(_Step):
             flow.go(CATALOGUE)
 
 
-class Confirm(_Step):
+class Confirm(Step["PointsFlow"]):
     """One last look: items, total, balance after; ``ok`` redeems."""
 
     name = CONFIRM
@@ -365,8 +335,8 @@ class Issuing(_Busy):
     name = ISSUING
     prompt = "points.prompt.issuing"
 
-    def enter(self, flow: Flow) -> None:
-        _as_points(flow)._start_redeem()
+    def job(self, flow: PointsFlow) -> Job[Any]:
+        return flow._redeem_job()
 
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         if not isinstance(value, Voucher):
@@ -376,7 +346,7 @@ class Issuing(_Busy):
         flow._show_voucher(value, reprint=False)
         return VOUCHER
 
-    def failed(self, flow: PointsFlow, error: ServiceError) -> str | None:
+    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
         if isinstance(error, NotEnoughPoints | OutOfStock | LimitReached | UnknownItem):
             log.info("redemption refused: %s", error.code)
             flow.problem = error.message_key
@@ -388,7 +358,7 @@ class Issuing(_Busy):
         return flow._failed_call(error, self.name)
 
 
-class VoucherState(_Step):
+class VoucherState(Step["PointsFlow"]):
     """The voucher: pickup code, QR, items; the shell prints ``data.receipt``."""
 
     name = VOUCHER
@@ -403,7 +373,7 @@ class VoucherState(_Step):
         elif event.name == "done":
             flow.go(MEMBER if flow.data.reprint else DONE)
 
-    def exit(self, flow: Flow) -> None:
+    def exit(self, flow: Flow[Any]) -> None:
         f = _as_points(flow)
         f.data.receipt = None
         f.data.print_failed = False
@@ -415,21 +385,21 @@ class Cancelling(_Busy):
     name = CANCELLING
     prompt = "points.prompt.cancelling"
 
-    def enter(self, flow: Flow) -> None:
-        _as_points(flow)._start_cancel()
+    def job(self, flow: PointsFlow) -> Job[Any]:
+        return flow._cancel_job()
 
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         flow._take_account(value)
         return MEMBER
 
-    def failed(self, flow: PointsFlow, error: ServiceError) -> str | None:
+    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
         if isinstance(error, PointsRejected):
             flow.problem = error.message_key
             return REFUSED
         return flow._failed_call(error, self.name)
 
 
-class TokenRefused(_Step):
+class TokenRefused(Step["PointsFlow"]):
     """The code cannot identify a member: ``flow.problem`` says why and what to do."""
 
     name = TOKEN_REFUSED
@@ -442,7 +412,7 @@ class TokenRefused(_Step):
             flow.go(DONE)
 
 
-class Refused(_Step):
+class Refused(Step["PointsFlow"]):
     """The redemption was refused and nothing was written (``flow.problem``); the member's
     balance and the catalogue are fetched again, and ``back`` returns to a cart trimmed to
     what now fits (``data.trimmed``)."""
@@ -450,32 +420,27 @@ class Refused(_Step):
     name = REFUSED
     prompt = "points.prompt.refused"
 
-    def enter(self, flow: Flow) -> None:
-        _as_points(flow)._start_refresh()
+    def enter(self, flow: Flow[Any]) -> None:
+        f = _as_points(flow)
+
+        def refreshed(value: Any) -> None:
+            f._take_account(value)
+            f._trim_cart()
+
+        # The refusal stands whatever the refresh answers; a failed refresh changes nothing.
+        f.run(f._member_and_catalogue(), refreshed, lambda _error: None)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "back":
-            flow._abandon_job()
             flow.go(CART if flow.data.cart else MEMBER)
         elif event.name == "done":
             flow.go(DONE)
 
-    def validate(self, flow: Flow) -> str | None:
-        f = _as_points(flow)
-        target = f._take_target()
-        if target:
-            return target
-        done = f._take_job()
-        if done is not None and done.error is None:
-            f._take_account(done.value)
-            f._trim_cart()
-        return None
-
-    def exit(self, flow: Flow) -> None:
+    def exit(self, flow: Flow[Any]) -> None:
         _as_points(flow).problem = None
 
 
-class ErrorState(_Step):
+class ErrorState(Step["PointsFlow"]):
     """The service could not be reached or failed: ``flow.error.message_key``.
 
     ``retry`` (when ``flow.can_retry``) repeats the call that failed, a redemption with the
@@ -492,17 +457,7 @@ class ErrorState(_Step):
             flow.go(DONE)
 
 
-class DoneState(State):
-    """Ends the flow as completed."""
-
-    name = DONE
-    prompt = "points.prompt.done"
-
-    def enter(self, flow: Flow) -> None:
-        flow.finish("completed")
-
-
-class PointsFlow(Flow):
+class PointsFlow(Flow[PointsData]):
     """The redemption flow. See the module docstring for states and events.
 
     Attributes:
@@ -525,7 +480,8 @@ class PointsFlow(Flow):
         service: PointsService,
         config: PointsConfig,
         *,
-        submit: Submit = run_inline,
+        runner: Runner | None = None,
+        mailbox: Mailbox | None = None,
         job_deadline_s: float = 30.0,
         terminal_id: str = "",
         language: str = "zh_CN",
@@ -547,26 +503,23 @@ class PointsFlow(Flow):
                 TokenRefused(),
                 Refused(),
                 ErrorState(),
-                DoneState(),
             ],
+            PointsData(),
+            runner=runner,
+            mailbox=mailbox,
         )
         self.service = service
         self.config = config
-        self.submit = submit
         self.job_deadline_s = job_deadline_s
         self.terminal_id = terminal_id
         self.language = language
         self.epoch = epoch or (lambda: self.clock.now().timestamp())
-        self.data = PointsData()
         self.problem: str | None = None
         self.cart_problem: str | None = None
         self.error: ServiceError | None = None
         self.failed_in: str | None = None
         self._cancel_code: str | None = None
         self._cancel_key: str | None = None
-        self._target: str | None = None
-        self._job = JobSlot(self.tick)
-        self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
     # -- what screens read -------------------------------------------------------------
 
@@ -743,28 +696,13 @@ class PointsFlow(Flow):
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Starts afresh (wiping anything left) on the calling thread, which owns the flow."""
-        self._job.own()
-        self.wipe()
-        super().start()
-
     def wipe(self) -> None:
         """Forgets everything personal and drops any call still running."""
-        self.data.wipe()
+        super().wipe()
         self.problem = self.cart_problem = None
         self.error = None
         self.failed_in = None
         self._cancel_code = self._cancel_key = None
-        self._abandon_job()
-
-    def go(self, state: str) -> None:
-        """Moves to ``state`` once the current event is handled."""
-        self._target = state
-
-    def _take_target(self) -> str | None:
-        target, self._target = self._target, None
-        return target
 
     def _failed_call(self, error: ServiceError, state: str) -> str:
         log.info("points call failed in %s: %s", state, error.code)
@@ -797,15 +735,6 @@ class PointsFlow(Flow):
 
     # -- service calls -----------------------------------------------------------------
 
-    def _start(self, job: Callable[[], Any]) -> None:
-        self._job.start(self.submit, job)
-
-    def _take_job(self) -> Done[Any] | None:
-        return self._job.take()
-
-    def _abandon_job(self) -> None:
-        self._job.abandon()
-
     def _member_and_catalogue(self) -> Callable[[], tuple[MemberSummary, Catalogue]]:
         token = self.data.token
         if token is None:
@@ -818,14 +747,7 @@ class PointsFlow(Flow):
 
         return job
 
-    def _start_identify(self) -> None:
-        self.error = None
-        self._start(self._member_and_catalogue())
-
-    def _start_refresh(self) -> None:
-        self._start(self._member_and_catalogue())
-
-    def _start_redeem(self) -> None:
+    def _redeem_job(self) -> Job[Voucher]:
         token = self.data.token
         if token is None:
             raise RuntimeError("no verified token")
@@ -835,9 +757,9 @@ class PointsFlow(Flow):
         key, member_id = self.data.redeem_key, token.member_id
         lines = [CartLine(item_id=i, quantity=q) for i, q in self.data.cart.items()]
         service = self.service
-        self._start(lambda: service.redeem(member_id, lines, key))
+        return lambda: service.redeem(member_id, lines, key)
 
-    def _start_cancel(self) -> None:
+    def _cancel_job(self) -> Job[tuple[MemberSummary, Catalogue]]:
         token, code, key = self.data.token, self._cancel_code, self._cancel_key
         if token is None or code is None or key is None:
             raise RuntimeError("nothing to cancel")
@@ -850,7 +772,7 @@ class PointsFlow(Flow):
             service.cancel(code, key, member_id=member_id)
             return refresh()
 
-        self._start(job)
+        return job
 
     def _report_printed(self) -> None:
         """Tells the service the receipt printed; its answer is not awaited (if it is lost,
@@ -867,11 +789,11 @@ class PointsFlow(Flow):
             )
             self.data.member = member.model_copy(update={"open_vouchers": vouchers})
 
-        def ignore(done: Done[Any]) -> None:
-            if done.error is not None:
-                log.warning("could not record a printed voucher: %r", done.error)
+        def lost(error: BaseException) -> None:
+            log.warning("could not record a printed voucher: %r", error)
 
-        self.submit(lambda: service.mark_printed(code, key), ignore)
+        # Not awaited: the flow moves on at once, and any answer after that is dropped.
+        self.runner.submit(lambda: service.mark_printed(code, key), lambda _v: None, lost)
 
 
 def voucher_receipt(

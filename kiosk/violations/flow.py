@@ -17,12 +17,10 @@ the flow as ``cancelled``)::
     receipt        printed | back | done            ``data.receipt`` is the document
     done           (finishes the flow as ``completed``)
 
-The lookup never runs on the caller's thread unless the caller wants it to: the flow hands
-``(job, on_done)`` to an injected ``submit`` runner. The UI's runner runs ``job`` in a worker
-and calls ``on_done`` back on the UI thread; tests pass :func:`run_inline`. ``on_done`` only
-deposits the answer (it is safe from any thread); the flow moves on at once when called on its
-own thread, else at its next ``tick()``. A lookup that never reports back ends in ``error``
-(timeout) after ``lookup_deadline_s``, by the injected clock.
+The lookup runs through the flow's ``Runner`` (:meth:`Flow.run`): the UI's runs it on a
+worker and answers on the UI thread; tests pass an inline or a manual runner. A lookup that
+never reports back ends in ``error`` (timeout) after ``lookup_deadline_s``, by the injected
+clock; an answer that comes after the resident went back is dropped.
 
 Everything personal (plate, secret, licence, results, receipt) lives in ``flow.data``
 (:class:`ViolationsData`), which :meth:`ViolationsFlow.wipe` clears; the flow wipes itself when
@@ -36,13 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, State
-from kiosk.framework.flow_jobs import Done, JobSlot, Submit, run_inline
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step
 from kiosk.framework.i18n import tr
+from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_id_number, mask_plate
 from kiosk.platform.service_errors import InvalidQuery, NotMatched, ServiceError, ServiceTimeout
 from kiosk.violations.id_numbers import validate_id_number
@@ -186,36 +184,17 @@ class ViolationsData:
             setattr(self, name, getattr(fresh, name))
 
 
-class _Step(State):
-    """Common behaviour: cancel/home end the flow; ``flow.go(name)`` moves on after an event."""
-
-    def do(self, flow: Flow, event: Event) -> None:
-        f = _as_violations(flow)
-        if event.name in ("cancel", "home"):
-            f.finish("cancelled")
-            return
-        self.handle(f, event)
-
-    def handle(self, flow: ViolationsFlow, event: Event) -> None:
-        """Handles this state's own events."""
-
-    def validate(self, flow: Flow) -> str | None:
-        return _as_violations(flow)._take_target()
+def _as_violations(flow: Flow[Any]) -> ViolationsFlow:
+    return cast(ViolationsFlow, flow)
 
 
-def _as_violations(flow: Flow) -> ViolationsFlow:
-    if not isinstance(flow, ViolationsFlow):
-        raise TypeError("these states belong to ViolationsFlow")
-    return flow
-
-
-class ChooseMode(_Step):
+class ChooseMode(Step["ViolationsFlow"]):
     """Vehicle or driving licence."""
 
     name = CHOOSE_MODE
     prompt = "violations.prompt.choose_mode"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         _as_violations(flow).wipe()
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
@@ -227,7 +206,7 @@ class ChooseMode(_Step):
             flow.go(LICENCE_ENTRY)
 
 
-class ChoosePlateType(_Step):
+class ChoosePlateType(Step["ViolationsFlow"]):
     """The plate-type chooser; ``flow.plate_types`` lists the choices in order."""
 
     name = PLATE_TYPE
@@ -243,7 +222,7 @@ class ChoosePlateType(_Step):
             flow.go(CHOOSE_MODE)
 
 
-class PlateEntry(_Step):
+class PlateEntry(Step["ViolationsFlow"]):
     """Typing the plate. ``flow.plate_problem`` is the translation key of what is wrong."""
 
     name = PLATE_ENTRY
@@ -272,7 +251,7 @@ class PlateEntry(_Step):
             flow.go(PLATE_TYPE)
 
 
-class PlateConfirm(_Step):
+class PlateConfirm(Step["ViolationsFlow"]):
     """Asks about one look-alike at a time (``flow.question``): "is this O the digit 0?".
 
     ``answer(char=...)`` takes the typed character or the suggested one; nothing is changed
@@ -299,7 +278,7 @@ class PlateConfirm(_Step):
             flow.go(PLATE_ENTRY)
 
 
-class SecretEntry(_Step):
+class SecretEntry(Step["ViolationsFlow"]):
     """The region's extra secret; ``flow.secret_kind`` says which (its ``prompt_key``)."""
 
     name = SECRET
@@ -319,7 +298,7 @@ class SecretEntry(_Step):
             flow.go(PLATE_ENTRY)
 
 
-class LicenceEntry(_Step):
+class LicenceEntry(Step["ViolationsFlow"]):
     """Licence number (identity number) and the 12-digit file number."""
 
     name = LICENCE_ENTRY
@@ -344,48 +323,46 @@ class LicenceEntry(_Step):
             flow.go(CHOOSE_MODE)
 
 
-class LookingUp(_Step):
+class LookingUp(Busy["ViolationsFlow"]):
     """The lookup is running off the caller's thread; the screen shows progress."""
 
     name = LOOKING_UP
     prompt = "violations.prompt.looking_up"
 
-    def enter(self, flow: Flow) -> None:
-        _as_violations(flow)._start_lookup()
+    def job(self, flow: ViolationsFlow) -> Job[LookupResult | StillFetching]:
+        query, service = flow._query(), flow.service
+        if isinstance(query, LicenceQuery):
+            return lambda: service.lookup_licence(query)
+        return lambda: service.lookup_vehicle(query)
+
+    def arrived(self, flow: ViolationsFlow, value: Any) -> str | None:
+        if isinstance(value, StillFetching):
+            flow.data.outcome = value
+            return PENDING
+        if isinstance(value, LookupResult):
+            flow._show(value)
+            return RESULTS
+        raise TypeError(f"lookup returned {type(value).__name__}")
+
+    def failed(self, flow: ViolationsFlow, error: BaseException) -> str | None:
+        if not isinstance(error, ServiceError):
+            raise error  # a defect, not a service failure: the failsafe takes it
+        flow.error = error
+        log.info("violation lookup failed: %s", error.code)
+        return ERROR
+
+    def deadline_s(self, flow: ViolationsFlow) -> float:
+        return flow.lookup_deadline_s
+
+    def timed_out(self, flow: ViolationsFlow) -> str | None:
+        return self.failed(flow, ServiceTimeout("no answer within the flow's deadline"))
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "back":
-            flow._abandon_lookup()
             flow.go(flow.entry_state())
 
-    def validate(self, flow: Flow) -> str | None:
-        f = _as_violations(flow)
-        target = f._take_target()
-        if target:
-            return target
-        done = f._take_lookup()
-        if done is None:
-            if f.time_in_state() >= f.lookup_deadline_s:
-                f._abandon_lookup()
-                f.error = ServiceTimeout("no answer within the flow's deadline")
-                return ERROR
-            return None
-        if done.error is not None:
-            if not isinstance(done.error, ServiceError):
-                raise done.error  # a defect, not a service failure: the failsafe takes it
-            f.error = done.error
-            log.info("violation lookup failed: %s", done.error.code)
-            return ERROR
-        if isinstance(done.value, StillFetching):
-            f.data.outcome = done.value
-            return PENDING
-        if isinstance(done.value, LookupResult):
-            f._show(done.value)
-            return RESULTS
-        raise TypeError(f"lookup returned {type(done.value).__name__}")
 
-
-class Results(_Step):
+class Results(Step["ViolationsFlow"]):
     """The records, newest first (``flow.data.views``), with the holder's points if known."""
 
     name = RESULTS
@@ -408,7 +385,7 @@ class Results(_Step):
             flow.go(DONE)
 
 
-class Pending(_Step):
+class Pending(Step["ViolationsFlow"]):
     """The provider is still fetching; ``retry`` works once ``flow.retry_in_s()`` is 0."""
 
     name = PENDING
@@ -423,7 +400,7 @@ class Pending(_Step):
             flow.go(DONE)
 
 
-class ErrorState(_Step):
+class ErrorState(Step["ViolationsFlow"]):
     """A lookup failed: ``flow.error.message_key`` names it and the next step.
 
     ``retry`` (when ``flow.can_retry``) repeats the same lookup; ``back`` returns to the
@@ -443,11 +420,11 @@ class ErrorState(_Step):
         elif event.name == "done":
             flow.go(DONE)
 
-    def exit(self, flow: Flow) -> None:
+    def exit(self, flow: Flow[Any]) -> None:
         _as_violations(flow).error = None
 
 
-class RecordDetail(_Step):
+class RecordDetail(Step["ViolationsFlow"]):
     """One record (``flow.selected_view``): eligibility with its reason, payment QR URL."""
 
     name = RECORD_DETAIL
@@ -463,13 +440,13 @@ class RecordDetail(_Step):
             flow.go(DONE)
 
 
-class ReceiptState(_Step):
+class ReceiptState(Step["ViolationsFlow"]):
     """The receipt (``flow.data.receipt``): the selected record, or the whole list."""
 
     name = RECEIPT
     prompt = "violations.prompt.receipt"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         f = _as_violations(flow)
         f.data.receipt = f.build_receipt()
 
@@ -480,17 +457,7 @@ class ReceiptState(_Step):
             flow.go(RECORD_DETAIL if flow.data.selected is not None else RESULTS)
 
 
-class DoneState(State):
-    """Ends the flow as completed."""
-
-    name = DONE
-    prompt = "violations.prompt.done"
-
-    def enter(self, flow: Flow) -> None:
-        flow.finish("completed")
-
-
-class ViolationsFlow(Flow):
+class ViolationsFlow(Flow[ViolationsData]):
     """The violation lookup flow. See the module docstring for states and events.
 
     Attributes:
@@ -511,7 +478,8 @@ class ViolationsFlow(Flow):
         monitor: FailsafeMonitor,
         service: ViolationService,
         *,
-        submit: Submit = run_inline,
+        runner: Runner | None = None,
+        mailbox: Mailbox | None = None,
         regions: RegionTable | None = None,
         rules: ViolationRules | None = None,
         lookup_deadline_s: float = 30.0,
@@ -534,24 +502,21 @@ class ViolationsFlow(Flow):
                 ErrorState(),
                 RecordDetail(),
                 ReceiptState(),
-                DoneState(),
             ],
+            ViolationsData(),
+            runner=runner,
+            mailbox=mailbox,
         )
         self.service = service
-        self.submit = submit
         self.regions = regions or load_regions()
         self.rules = rules or load_rules()
         self.lookup_deadline_s = lookup_deadline_s
         self.terminal_id = terminal_id
         self.language = language
-        self.data = ViolationsData()
         self.plate_problem: str | None = None
         self.secret_problem: str | None = None
         self.licence_problem: str | None = None
         self.error: ServiceError | None = None
-        self._target: str | None = None
-        self._lookup = JobSlot(self.tick)
-        self.flow_did_finish.append(lambda _flow, _outcome: self.wipe())
 
     # -- what screens read -------------------------------------------------------------
 
@@ -620,26 +585,11 @@ class ViolationsFlow(Flow):
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Starts afresh (wiping anything left) on the calling thread, which owns the flow."""
-        self._lookup.own()
-        self.wipe()
-        super().start()
-
     def wipe(self) -> None:
         """Forgets everything personal and drops any lookup still running."""
-        self.data.wipe()
+        super().wipe()
         self.plate_problem = self.secret_problem = self.licence_problem = None
         self.error = None
-        self._abandon_lookup()
-
-    def go(self, state: str) -> None:
-        """Moves to ``state`` once the current event is handled."""
-        self._target = state
-
-    def _take_target(self) -> str | None:
-        target, self._target = self._target, None
-        return target
 
     def _accept_plate(self) -> None:
         check = validate_plate(self.data.plate_text, self.data.plate_type)
@@ -658,23 +608,6 @@ class ViolationsFlow(Flow):
         if d.mode is LookupMode.LICENCE:
             return LicenceQuery(licence_number=d.licence_number, file_number=d.file_number)
         return VehicleQuery(plate_type=d.plate_type, plate=d.plate, secret=d.secret)
-
-    def _start_lookup(self) -> None:
-        query = self._query()
-        service = self.service
-
-        def job() -> LookupResult | StillFetching:
-            if isinstance(query, LicenceQuery):
-                return service.lookup_licence(query)
-            return service.lookup_vehicle(query)
-
-        self._lookup.start(self.submit, job)
-
-    def _take_lookup(self) -> Done[Any] | None:
-        return self._lookup.take()
-
-    def _abandon_lookup(self) -> None:
-        self._lookup.abandon()
 
     def _show(self, result: LookupResult) -> None:
         self.data.outcome = result

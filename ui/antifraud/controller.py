@@ -32,7 +32,7 @@ class AntifraudController:
         self.screen.menu.quiz.clicked.connect(self.start_quiz)
         self.screen.home_button.clicked.connect(self.go_home)
         self.screen.card.back.clicked.connect(self._spoke)
-        self.flow: Flow | None = None
+        self.flow: Flow[Any] | None = None
         self.earner: Any = None  # a PointsEarner, when the points service is configured
         self.reward = QuizReward()
 
@@ -53,10 +53,10 @@ class AntifraudController:
         if self.shell.voice_on():
             self.shell.speak_prompt()
 
-    def _follow(self, flow: Flow, refresh: Callable[[], None]) -> None:
+    def _follow(self, flow: Flow[Any], refresh: Callable[[], None]) -> None:
         self.flow = flow
 
-        def entered(_flow: Flow, _old: str, _new: str) -> None:
+        def entered(_flow: Flow[Any], _old: str, _new: str) -> None:
             refresh()
             self._spoke()
 
@@ -88,18 +88,13 @@ class AntifraudController:
             ctx.content.quiz,
             earner=self.earner,
             reward=self.reward,
-            submit=self._submit,
+            runner=self.shell.runner,
             language=self.shell.language,
         )
         self.screen.quiz.flow = flow
         self._follow(flow, self.screen.quiz.refresh)
         flow.start()
         self.screen.show_page("quiz")
-
-    def _submit(self, job: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self.shell.runner.submit(
-            job, on_done, lambda error: log.warning("quiz reward failed: %r", error)
-        )
 
     def member_scanned(self, member_id: str) -> bool:
         """A verified member during the quiz; True if the quiz took it."""

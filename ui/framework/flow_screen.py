@@ -90,7 +90,7 @@ class FlowScreen(Screen):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.flow: Flow | None = None
+        self.flow: Flow[Any] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(48, 40, 48, 40)
         outer.setSpacing(20)
@@ -110,7 +110,7 @@ class FlowScreen(Screen):
         outer.addWidget(self.stack, 1)
         self._apply_texts()
 
-    def bind(self, flow: Flow) -> None:
+    def bind(self, flow: Flow[Any]) -> None:
         """Follows ``flow`` from now on."""
         self.flow = flow
         self.show_flow()

@@ -29,8 +29,8 @@ class GuiDelivery(QObject):
 
 
 class QtRunner:
-    """A ``kiosk.framework.jobs.Runner`` whose callbacks run on the GUI thread; it also offers
-    the ``submit(job, on_done)`` shape of the violations flow (``as_submit``)."""
+    """A ``kiosk.framework.jobs.Runner`` whose callbacks run on the GUI thread: the owner's
+    queue is the GUI event loop."""
 
     def __init__(self, parent: QObject | None = None, name: str = "flow-worker") -> None:
         self.delivery = GuiDelivery(parent)
@@ -44,20 +44,6 @@ class QtRunner:
     ) -> None:
         """Runs ``work`` on the worker; one callback follows on the GUI thread."""
         self._runner.submit(work, on_success, on_failure)
-
-    def as_submit(
-        self, done_type: Any
-    ) -> Callable[[Callable[[], Any], Callable[[Any], None]], None]:
-        """The violations flow's ``submit(job, on_done)`` built on this runner."""
-
-        def submit(job: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-            self._runner.submit(
-                job,
-                lambda value: on_done(done_type(value=value)),
-                lambda error: on_done(done_type(error=error)),
-            )
-
-        return submit
 
     def stop(self) -> None:
         """Finishes queued work and ends the worker thread."""

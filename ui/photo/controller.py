@@ -153,7 +153,7 @@ class IdPhotoController:
         self.shell.show_screen(self.screen.name)
         flow.start()
 
-    def _entered(self, flow: Flow, old: str, new: str) -> None:
+    def _entered(self, flow: Flow[Any], old: str, new: str) -> None:
         assert isinstance(flow, IdPhotoFlow)
         if new == "live":
             self._start_live(flow)
@@ -192,7 +192,7 @@ class IdPhotoController:
             self._last_spoken = result.message_key
             self.shell.speak_prompt()
 
-    def _finished(self, _flow: Flow, outcome: str) -> None:
+    def _finished(self, _flow: Flow[Any], outcome: str) -> None:
         self._stop_live()
         self.flow = None
         self.screen.wipe()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devices.health import HealthLevel
 from kiosk.framework.flow import Flow
-from kiosk.framework.flow_jobs import Done
 from kiosk.points.factory import build_points_service
 from kiosk.points.flow import PointsFlow
 from kiosk.points.service import PointsService
@@ -52,7 +51,7 @@ class PointsController:
             ctx.failsafes,
             self.service(),
             ctx.config.points,
-            submit=self.shell.runner.as_submit(Done),
+            runner=self.shell.runner,
             terminal_id=ctx.config.terminal.id,
             language=self.shell.language,
         )
@@ -80,7 +79,7 @@ class PointsController:
         self.screen.show_flow()
         return True
 
-    def _entered(self, flow: Flow, _old: str, new: str) -> None:
+    def _entered(self, flow: Flow[Any], _old: str, new: str) -> None:
         assert isinstance(flow, PointsFlow)
         self.screen.show_flow()
         if new == "voucher" and flow.data.receipt is not None:

@@ -65,7 +65,7 @@ class Shell(QMainWindow):
         self.language: str = config.terminal.language
         self.elder = False
         self.restart_pending = ""
-        self.flow: Flow | None = None
+        self.flow: Flow[Any] | None = None
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         hint = config.ui.staff_hint
@@ -357,16 +357,16 @@ class Shell(QMainWindow):
         self.start_session("failsafe-return")
         self.show_screen("home")
 
-    def attach_flow(self, flow: Flow, home_screen: str | None = "home") -> None:
+    def attach_flow(self, flow: Flow[Any], home_screen: str | None = "home") -> None:
         """Follows a running flow: its failsafe shows the apology; its end goes to
         ``home_screen`` (None: the service's controller decides)."""
 
-        def on_state(_flow: Flow, _old: str, new: str) -> None:
+        def on_state(_flow: Flow[Any], _old: str, new: str) -> None:
             self.ctx.sessions.activity()
             if new == FAILSAFE:
                 self.show_failsafe()
 
-        def on_finish(_flow: Flow, outcome: str) -> None:
+        def on_finish(_flow: Flow[Any], outcome: str) -> None:
             if outcome == "failsafe":
                 self.leave_failsafe()
             elif self.ctx.sessions.active and home_screen is not None:

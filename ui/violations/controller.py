@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk.framework.flow import Flow
-from kiosk.framework.flow_jobs import Done
 from kiosk.framework.i18n import tr
 from kiosk.violations.factory import build_violation_service
 from kiosk.violations.flow import ViolationsFlow
@@ -50,7 +49,7 @@ class ViolationsController:
             ctx.clock,
             ctx.failsafes,
             self.service(),
-            submit=self.shell.runner.as_submit(Done),
+            runner=self.shell.runner,
             terminal_id=ctx.config.terminal.id,
             language=self.shell.language,
         )
@@ -66,7 +65,7 @@ class ViolationsController:
         flow.start()
         self.screen.show_flow()
 
-    def _entered(self, flow: Flow, _old: str, new: str) -> None:
+    def _entered(self, flow: Flow[Any], _old: str, new: str) -> None:
         assert isinstance(flow, ViolationsFlow)
         self.screen.show_flow()
         if new == "receipt" and flow.data.receipt is not None:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from devices.printer import PrinterStatus, SimulatedPrinter
+from devices.printer.simulated import SimulatedPrinter
+from devices.printer.status import PrinterStatus
 from kiosk.app import AppContext
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import Event, Flow, State
@@ -127,7 +130,7 @@ def test_tile_shows_the_device_reason_when_a_needed_device_is_down(
 class Boom(State):
     name = "start"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         raise RuntimeError("provider said no")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
@@ -22,14 +23,14 @@ from kiosk.antifraud.quiz_flow import (
     REWARD,
     REWARDING,
     SCORE,
-    EarnJob,
-    OnEarned,
     QuizFlow,
 )
 from kiosk.content.library import load_content
 from kiosk.content.model import QuizBank
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
+from kiosk.framework.jobs import Mailbox, ThreadRunner
+from tests.support.runners import ManualRunner
 from tests.unit.kiosk.content.fakes import FakePointsService
 
 BANK: QuizBank = load_content().quiz
@@ -267,15 +268,15 @@ def test_a_lost_reply_is_unreachable_and_the_retry_never_pays_twice() -> None:
 
 
 def test_a_points_service_that_never_answers_times_out() -> None:
-    pending: list[tuple[EarnJob, OnEarned]] = []
+    runner = ManualRunner()
     clock = FakeClock()
     points = FakePointsService()
-    flow = make(clock, points, submit=lambda job, done: pending.append((job, done)))
+    flow = make(clock, points, runner=runner)
     flow.send("member", member_id="M001")
     flow.send("start")
     answer_all(flow, correct=5)
     flow.send("next")
-    assert flow.state == REWARDING and len(pending) == 1
+    assert flow.state == REWARDING and len(runner.jobs) == 1
     clock.advance(14.9)
     flow.tick()
     assert flow.state == REWARDING
@@ -283,33 +284,39 @@ def test_a_points_service_that_never_answers_times_out() -> None:
     flow.tick()
     assert flow.state == REWARD and flow.reward_result is not None
     assert flow.reward_result.status is EarnStatus.UNREACHABLE
-    job, done = pending[0]
-    done(job())  # the late answer is ignored by the flow; the service keeps the key
+    runner.run_next()  # the late answer is dropped by the flow; the service keeps the key
     assert flow.reward_result.status is EarnStatus.UNREACHABLE and flow.state == REWARD
     flow.send("retry")
-    job2, done2 = pending[1]
-    done2(job2())  # arrives on the flow's thread: moves on at once
+    runner.run_next()  # arrives on the flow's thread: moves on at once
     assert flow.state == REWARD and status(flow) is EarnStatus.ALREADY_EARNED
     assert points.balances == {"M001": 2}
 
 
-def test_an_answer_from_another_thread_waits_for_the_next_tick() -> None:
+def test_an_answer_from_a_worker_thread_waits_in_the_flows_queue_for_the_next_tick() -> None:
     import threading
 
-    pending: list[tuple[EarnJob, OnEarned]] = []
-    flow = make(earner=FakePointsService(), submit=lambda job, done: pending.append((job, done)))
-    flow.send("member", member_id="M001")
-    flow.send("start")
-    answer_all(flow, correct=5)
-    flow.send("next")
-    job, done = pending[0]
-    worker = threading.Thread(target=lambda: done(job()), name="earn-test")
-    worker.start()
-    worker.join()
-    assert flow.state == REWARDING
-    flow.tick()
-    assert flow.state == REWARD and flow.reward_result is not None
-    assert flow.reward_result.status is EarnStatus.EARNED
+    mailbox = Mailbox()
+    answered = threading.Event()
+
+    def deliver(fn: Callable[[], None]) -> None:
+        mailbox.post(fn)
+        answered.set()
+
+    worker = ThreadRunner(deliver, name="earn-test")
+    try:
+        flow = make(earner=FakePointsService(), runner=worker)
+        flow.mailbox = mailbox
+        flow.send("member", member_id="M001")
+        flow.send("start")
+        answer_all(flow, correct=5)
+        flow.send("next")
+        assert answered.wait(60)
+        assert flow.state == REWARDING
+        flow.tick()
+        assert flow.state == REWARD and flow.reward_result is not None
+        assert flow.reward_result.status is EarnStatus.EARNED
+    finally:
+        worker.stop()
 
 
 def test_not_enough_correct_answers_earn_nothing() -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import FAILSAFE, FailsafeMonitor
-from kiosk.framework.flow_jobs import Done
 from kiosk.framework.i18n import LANGUAGES, has_translation
+from kiosk.framework.jobs import Mailbox, ThreadRunner
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
 from kiosk.platform.service_errors import (
@@ -46,28 +46,9 @@ from kiosk.violations.local import LocalViolationService
 from kiosk.violations.regions import SecretKind
 from kiosk.violations.rules import Verdict
 from kiosk.violations.service import LicenceQuery, LookupResult, StillFetching, VehicleQuery
+from tests.support.runners import ManualRunner
 from tests.support.uvicorn_server import closed_port
 from tests.unit.kiosk.flows.conftest import NOW
-
-Job = Callable[[], Any]
-OnDone = Callable[[Done[Any]], None]
-
-
-class Deferred:
-    """A runner that keeps jobs until the test runs them: proves the flow never waits."""
-
-    def __init__(self) -> None:
-        self.jobs: list[tuple[Job, OnDone]] = []
-
-    def __call__(self, job: Job, on_done: OnDone) -> None:
-        self.jobs.append((job, on_done))
-
-    def run_next(self) -> None:
-        job, on_done = self.jobs.pop(0)
-        try:
-            on_done(Done(value=job()))
-        except Exception as e:
-            on_done(Done(error=e))
 
 
 class Failing:
@@ -223,8 +204,8 @@ def test_a_region_without_secret_goes_straight_to_the_lookup_and_pending_waits(
 def test_the_lookup_never_runs_on_the_callers_thread_unless_asked(
     local_service: LocalViolationService,
 ) -> None:
-    runner = Deferred()
-    flow, _, _ = make(local_service, submit=runner)
+    runner = ManualRunner()
+    flow, _, _ = make(local_service, runner=runner)
     to_secret(flow)
     flow.send("submit", text="4G15B08327")
     assert flow.state == LOOKING_UP and len(runner.jobs) == 1  # send returned at once
@@ -235,35 +216,34 @@ def test_the_lookup_never_runs_on_the_callers_thread_unless_asked(
 def test_an_answer_from_a_worker_thread_is_taken_up_on_the_next_tick(
     local_service: LocalViolationService,
 ) -> None:
-    worker: list[threading.Thread] = []
     changed_on: list[str] = []
+    mailbox = Mailbox()
+    answered = threading.Event()
 
-    def in_thread(job: Job, on_done: OnDone) -> None:
-        def run() -> None:
-            try:
-                on_done(Done(value=job()))
-            except Exception as e:
-                on_done(Done(error=e))
+    def deliver(fn: Callable[[], None]) -> None:  # to the flow's queue, and tell the test
+        mailbox.post(fn)
+        answered.set()
 
-        worker.append(threading.Thread(target=run, name="lookup-worker"))
-        worker[0].start()
-
-    flow, _, _ = make(local_service, submit=in_thread)
-    flow.flow_did_change_state.append(
-        lambda _f, _a, _b: changed_on.append(threading.current_thread().name)
-    )
-    to_secret(flow)
-    flow.send("submit", text="4G15B08327")
-    worker[0].join(timeout=10)
-    assert flow.state == LOOKING_UP  # the worker only deposited the answer
-    flow.tick()
-    assert flow.state == RESULTS
-    assert set(changed_on) == {threading.current_thread().name}
+    worker = ThreadRunner(deliver, name="lookup-worker")
+    try:
+        flow, _, _ = make(local_service, runner=worker, mailbox=mailbox)
+        flow.flow_did_change_state.append(
+            lambda _f, _a, _b: changed_on.append(threading.current_thread().name)
+        )
+        to_secret(flow)
+        flow.send("submit", text="4G15B08327")
+        assert answered.wait(60)
+        assert flow.state == LOOKING_UP  # the worker only posted the answer to the flow's queue
+        flow.tick()
+        assert flow.state == RESULTS
+        assert set(changed_on) == {threading.current_thread().name}
+    finally:
+        worker.stop()
 
 
 def test_a_late_answer_after_cancel_is_dropped(local_service: LocalViolationService) -> None:
-    runner = Deferred()
-    flow, _, outcomes = make(local_service, submit=runner)
+    runner = ManualRunner()
+    flow, _, outcomes = make(local_service, runner=runner)
     to_secret(flow)
     flow.send("submit", text="4G15B08327")
     flow.send("cancel")
@@ -273,8 +253,8 @@ def test_a_late_answer_after_cancel_is_dropped(local_service: LocalViolationServ
 
 
 def test_back_during_the_lookup_abandons_it(local_service: LocalViolationService) -> None:
-    runner = Deferred()
-    flow, _, _ = make(local_service, submit=runner)
+    runner = ManualRunner()
+    flow, _, _ = make(local_service, runner=runner)
     to_secret(flow)
     flow.send("submit", text="4G15B08327")
     flow.send("back")
@@ -286,8 +266,8 @@ def test_back_during_the_lookup_abandons_it(local_service: LocalViolationService
 def test_a_lookup_that_never_reports_back_times_out_by_the_clock(
     local_service: LocalViolationService,
 ) -> None:
-    runner = Deferred()
-    flow, clock, _ = make(local_service, submit=runner, lookup_deadline_s=20)
+    runner = ManualRunner()
+    flow, clock, _ = make(local_service, runner=runner, lookup_deadline_s=20)
     to_secret(flow)
     flow.send("submit", text="4G15B08327")
     clock.advance(19.9)

@@ -14,7 +14,6 @@ from devices.receipt.document import PaperProfile, QRCode, Receipt, Text
 from devices.receipt.escpos import render_escpos
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
-from kiosk.framework.flow_jobs import Done
 from kiosk.framework.i18n import LANGUAGES, has_translation
 from kiosk.platform.service_errors import ServiceTimeout, ServiceUnreachable
 from kiosk.points.config import PointsConfig
@@ -37,28 +36,12 @@ from kiosk.points.flow import (
 from kiosk.points.local import LocalPointsService
 from kiosk.points.model import Balance, CartLine, EntryKind, Voucher, VoucherStatus
 from kiosk.points.tokens import TokenSigner
+from tests.support.runners import ManualRunner
 from tests.support.uvicorn_server import closed_port
 from tests.unit.kiosk.points.conftest import NOW, PointsCenter
 
 SIGNER = TokenSigner.generate()
 CONFIG = SIGNER.config()
-
-
-class Deferred:
-    """A runner that keeps jobs until the test runs them: proves the flow never waits."""
-
-    def __init__(self) -> None:
-        self.jobs: list[tuple[Callable[[], Any], Callable[[Done[Any]], None]]] = []
-
-    def __call__(self, job: Callable[[], Any], on_done: Callable[[Done[Any]], None]) -> None:
-        self.jobs.append((job, on_done))
-
-    def run_next(self) -> None:
-        job, on_done = self.jobs.pop(0)
-        try:
-            on_done(Done(value=job()))
-        except Exception as e:
-            on_done(Done(error=e))
 
 
 class Wrapped:
@@ -400,8 +383,8 @@ def test_residents_cannot_cancel_by_default(service: LocalPointsService) -> None
 
 
 def test_service_calls_run_off_the_callers_thread(service: LocalPointsService) -> None:
-    runner = Deferred()
-    flow, clock, _ = make(service, submit=runner, job_deadline_s=20)
+    runner = ManualRunner()
+    flow, clock, _ = make(service, runner=runner, job_deadline_s=20)
     flow.send("scan", text=token(flow, "M20230517"))
     assert flow.state == IDENTIFYING and len(runner.jobs) == 1
     runner.run_next()

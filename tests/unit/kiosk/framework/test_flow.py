@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from devices.health import HealthLevel
 from kiosk.framework.clock import FakeClock
@@ -11,31 +12,31 @@ from kiosk.platform.log_setup import setup_logging
 class Ask(State):
     name = "ask"
 
-    def do(self, flow: Flow, event: Event) -> None:
+    def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name == "answer":
             flow.answer = event.data["value"]  # type: ignore[attr-defined]
         if event.name == "boom":
             raise RuntimeError("lookup failed for 110101199003071234")
 
-    def validate(self, flow: Flow) -> str | None:
+    def validate(self, flow: Flow[Any]) -> str | None:
         return "wait" if getattr(flow, "answer", None) else None
 
 
 class Wait(State):
     name = "wait"
 
-    def validate(self, flow: Flow) -> str | None:
+    def validate(self, flow: Flow[Any]) -> str | None:
         return "end" if flow.time_in_state() >= 3 else None
 
 
 class End(State):
     name = "end"
 
-    def enter(self, flow: Flow) -> None:
+    def enter(self, flow: Flow[Any]) -> None:
         flow.finish("completed")
 
 
-class Demo(Flow):
+class Demo(Flow[Any]):
     name = "demo"
     initial = "ask"
 
