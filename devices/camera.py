@@ -3,6 +3,9 @@
 Frames are produced on the camera's own thread and handed to subscribers as ``Frame``
 objects with a monotonic timestamp. A camera that cannot be opened or stops delivering goes
 offline with a reason and is reopened every ``reconnect_s`` seconds.
+
+OpenCV and numpy are imported on the camera's thread when a camera first opens, not with this
+module, so building the kiosk's devices does not wait for them.
 """
 
 from __future__ import annotations
@@ -14,17 +17,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-import cv2
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, cast
 
 from devices.health import HealthLevel, HealthPublisher
+from devices.listeners import Listeners
+
+if TYPE_CHECKING:
+    import cv2
+    import numpy as np
+    import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
-Image = npt.NDArray[np.uint8]
+type Image = npt.NDArray[np.uint8]  # a lazy alias: numpy is not imported to define it
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
 
@@ -67,8 +72,7 @@ class Camera(HealthPublisher, ABC):
         self._thread: threading.Thread | None = None
         self._latest: Frame | None = None
         self._seq = 0
-        self._listeners: list[FrameListener] = []
-        self._listeners_lock = threading.Lock()
+        self._listeners: Listeners[FrameListener] = Listeners()
 
     # -- to implement -------------------------------------------------------------------------
     @abstractmethod
@@ -114,16 +118,11 @@ class Camera(HealthPublisher, ABC):
         return self._latest
 
     def subscribe(self, listener: FrameListener) -> Callable[[], None]:
-        """Calls ``listener(frame)`` on the capture thread for every frame; keep it quick."""
-        with self._listeners_lock:
-            self._listeners.append(listener)
+        """Calls ``listener(frame)`` on the capture thread for every frame; keep it quick.
 
-        def unsubscribe() -> None:
-            with self._listeners_lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
+        Returns an unsubscribe function.
+        """
+        return self._listeners.add(listener)
 
     # -- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -156,9 +155,7 @@ class Camera(HealthPublisher, ABC):
             self._seq += 1
             frame = Frame(image, time.monotonic(), self._seq)
             self._latest = frame
-            with self._listeners_lock:
-                listeners = list(self._listeners)
-            for listener in listeners:
+            for listener in self._listeners.snapshot():
                 try:
                     listener(frame)
                 except Exception:
@@ -188,6 +185,8 @@ class OpenCVCamera(Camera):
         self._cap: cv2.VideoCapture | None = None
 
     def _open(self) -> tuple[bool, str, str]:
+        import cv2
+
         dev = self.device
         if isinstance(dev, str) and dev.isdigit():
             dev = int(dev)
@@ -262,6 +261,8 @@ class SimulatedCamera(Camera):
         self._unplugged.clear()
 
     def _open(self) -> tuple[bool, str, str]:
+        import cv2
+
         if self._unplugged.is_set():
             return False, "camera.not_found", "simulated camera unplugged"
         self._reopen = False
@@ -302,6 +303,8 @@ class SimulatedCamera(Camera):
         return not self._stop.is_set()
 
     def _read(self) -> Image | None:
+        import cv2
+
         if self._unplugged.is_set():
             return None
         if self._reopen:  # new content, same "device": switch without going offline
@@ -328,6 +331,9 @@ class SimulatedCamera(Camera):
         self._images = []
 
     def _fit(self, image: Image) -> Image:
+        import cv2
+        import numpy as np
+
         h, w = image.shape[:2]
         if (w, h) == (self.width, self.height):
             return image
@@ -340,6 +346,9 @@ class SimulatedCamera(Camera):
         return canvas
 
     def _synthetic(self) -> Image:
+        import cv2
+        import numpy as np
+
         self._synthetic_phase = (self._synthetic_phase + 4) % self.width
         image = np.zeros((self.height, self.width, 3), np.uint8)
         image[:, :, 0] = np.linspace(60, 160, self.width, dtype=np.uint8)[None, :]

@@ -20,19 +20,22 @@ Decoders, by :func:`make_decoder` name:
     often (``bench/qr_decode.py`` measures all of them).
 
 This module is part of the device layer: it imports neither Qt nor the application.
+OpenCV, numpy, zxing-cpp and pyzbar are imported when a decoder first decodes (pyzbar when its
+decoder is made), not with this module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Protocol, cast, runtime_checkable
+from functools import cache
+from typing import TYPE_CHECKING, Final, Protocol, cast, runtime_checkable
 
-import cv2
-import numpy as np
-import numpy.typing as npt
-import zxingcpp
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import zxingcpp
 
-Image = npt.NDArray[np.uint8]
+type Image = npt.NDArray[np.uint8]  # a lazy alias: numpy is not imported to define it
 
 __all__ = [
     "DECODER_NAMES",
@@ -85,6 +88,9 @@ def to_gray(image: Image) -> Image:
     Raises:
         ValueError: ``image`` is not a ``uint8`` array of shape HxW, HxWx1, HxWx3 or HxWx4.
     """
+    import cv2
+    import numpy as np
+
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise ValueError(f"expected a uint8 numpy image, got {_describe(image)}")
     if image.ndim == 2:
@@ -104,6 +110,8 @@ def to_gray(image: Image) -> Image:
 
 
 def _describe(image: object) -> str:
+    import numpy as np
+
     if isinstance(image, np.ndarray):
         return f"array of shape {image.shape} and dtype {image.dtype}"
     return type(image).__name__
@@ -112,32 +120,39 @@ def _describe(image: object) -> str:
 # --- zxing-cpp -------------------------------------------------------------------------------
 
 _QR_FORMAT_NAMES: Final = ("QRCode", "MicroQRCode", "RMQRCode")
-_QR_FORMATS: Final = zxingcpp.BarcodeFormats(
-    [
-        getattr(zxingcpp.BarcodeFormat, n)
-        for n in _QR_FORMAT_NAMES
-        if hasattr(zxingcpp.BarcodeFormat, n)
-    ]
-)
-_QR_CODE: Final = zxingcpp.BarcodeFormat.QRCode
-_LOCAL_AVERAGE: Final = zxingcpp.Binarizer.LocalAverage
-_GLOBAL_HISTOGRAM: Final = zxingcpp.Binarizer.GlobalHistogram
-_FIXED_THRESHOLD: Final = zxingcpp.Binarizer.FixedThreshold
-_KERNEL_2X2: Final = np.ones((2, 2), dtype=np.uint8)
+
+
+@cache
+def _qr_formats() -> zxingcpp.BarcodeFormats:
+    """The QR family this zxing-cpp knows (older versions lack rMQR)."""
+    import zxingcpp
+
+    return zxingcpp.BarcodeFormats(
+        [
+            getattr(zxingcpp.BarcodeFormat, n)
+            for n in _QR_FORMAT_NAMES
+            if hasattr(zxingcpp.BarcodeFormat, n)
+        ]
+    )
 
 
 def _zxing_read(
     gray: Image,
     *,
-    binarizer: zxingcpp.Binarizer = _LOCAL_AVERAGE,
+    binarizer: zxingcpp.Binarizer | None = None,
     return_errors: bool = False,
 ) -> list[zxingcpp.Barcode]:
-    """One zxing-cpp pass over a grayscale image, QR family only, payload text as is."""
+    """One zxing-cpp pass over a grayscale image, QR family only, payload text as is.
+
+    ``binarizer`` None is zxing-cpp's ``LocalAverage``.
+    """
+    import zxingcpp
+
     barcodes: list[zxingcpp.Barcode] = zxingcpp.read_barcodes(
         gray,
-        formats=_QR_FORMATS,
+        formats=_qr_formats(),
         text_mode=zxingcpp.TextMode.Plain,
-        binarizer=binarizer,
+        binarizer=zxingcpp.Binarizer.LocalAverage if binarizer is None else binarizer,
         return_errors=return_errors,
     )
     return barcodes
@@ -211,6 +226,9 @@ class RetryingDecoder:
 
     def decode(self, image: Image) -> list[Decoded]:
         """Decode every QR-family code in ``image``, retrying if the first pass reads none."""
+        import numpy as np
+        import zxingcpp
+
         gray = to_gray(image)
         first = _zxing_read(gray, return_errors=True)
         found = _valid(first)
@@ -232,7 +250,7 @@ class RetryingDecoder:
             return []
         found = _valid(_zxing_read(_erode(gray)))
         if not found:
-            found = _valid(_zxing_read(gray, binarizer=_GLOBAL_HISTOGRAM))
+            found = _valid(_zxing_read(gray, binarizer=zxingcpp.Binarizer.GlobalHistogram))
         if not found:
             found = _valid(_zxing_read(_sharpen(gray)))
         return found
@@ -247,6 +265,8 @@ def _regions(
     size for a QR code (the quiet zone and some slack for a wrong corner), twice its size for
     a Micro QR or rMQR code.  A symbol whose centre lies in an earlier box is skipped.
     """
+    import zxingcpp
+
     boxes: list[tuple[int, int, int, int]] = []
     for barcode in barcodes:
         if barcode.valid:
@@ -265,7 +285,7 @@ def _regions(
             continue
         # An undecodable Micro QR or rMQR is often the corner of a larger QR code that
         # zxing-cpp could not sample: look well around it.
-        margin = size // 3 + 8 if barcode.format == _QR_CODE else 2 * size + 8
+        margin = size // 3 + 8 if barcode.format == zxingcpp.BarcodeFormat.QRCode else 2 * size + 8
         box = (
             max(min(xs) - margin, 0),
             max(min(ys) - margin, 0),
@@ -290,10 +310,12 @@ _MAX_UPSCALED_SIDE: Final = 1600
 
 def _retry_region(crop: Image) -> list[Decoded]:
     """Read one crop around a symbol zxing-cpp located but could not decode."""
+    import zxingcpp
+
     found = _valid(_zxing_read(_erode(crop)))
     if found:
         return found
-    found = _valid(_zxing_read(crop, binarizer=_GLOBAL_HISTOGRAM))
+    found = _valid(_zxing_read(crop, binarizer=zxingcpp.Binarizer.GlobalHistogram))
     if found:
         return found
     height, width = crop.shape
@@ -305,22 +327,29 @@ def _retry_region(crop: Image) -> list[Decoded]:
         found = _valid(_zxing_read(_sharpen(upscaled)))
         if found:
             return found
-    return _valid(_zxing_read(crop, binarizer=_FIXED_THRESHOLD))
+    return _valid(_zxing_read(crop, binarizer=zxingcpp.Binarizer.FixedThreshold))
 
 
 def _sharpen(gray: Image) -> Image:
     """Unsharp mask: twice the image minus a Gaussian blur of it (sigma 2)."""
+    import cv2
+
     blurred = cv2.GaussianBlur(gray, (0, 0), 2.0)
     return cast(Image, cv2.addWeighted(gray, 2.0, blurred, -1.0, 0.0))
 
 
 def _erode(gray: Image) -> Image:
     """Dark areas grown by one pixel (2x2 minimum filter)."""
-    return cast(Image, cv2.erode(gray, _KERNEL_2X2))
+    import cv2
+    import numpy as np
+
+    return cast(Image, cv2.erode(gray, np.ones((2, 2), dtype=np.uint8)))
 
 
 def _resize(gray: Image, width: int, height: int) -> Image:
     """``gray`` resized: area averaging to shrink, bilinear to enlarge."""
+    import cv2
+
     shrink = width * height < gray.shape[0] * gray.shape[1]
     interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     return cast(Image, cv2.resize(gray, (width, height), interpolation=interpolation))

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from devices.listeners import Listeners
+
 
 class HealthLevel(StrEnum):
     """How usable a device is right now."""
@@ -55,7 +57,7 @@ class HealthPublisher:
     def __init__(self, name: str) -> None:
         self.name = name
         self._health = Health(HealthLevel.OFFLINE, "device.not_started")
-        self._health_listeners: list[HealthListener] = []
+        self._health_listeners: Listeners[HealthListener] = Listeners()
         self._health_lock = threading.Lock()
 
     @property
@@ -65,15 +67,7 @@ class HealthPublisher:
 
     def subscribe_health(self, listener: HealthListener) -> Callable[[], None]:
         """Calls ``listener(name, health)`` on every change; returns an unsubscribe function."""
-        with self._health_lock:
-            self._health_listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._health_lock:
-                if listener in self._health_listeners:
-                    self._health_listeners.remove(listener)
-
-        return unsubscribe
+        return self._health_listeners.add(listener)
 
     def _set_health(self, level: HealthLevel, reason: str = "ok", detail: str = "") -> None:
         new = Health(level, reason, detail)
@@ -81,6 +75,6 @@ class HealthPublisher:
             if new.same_as(self._health):
                 return
             self._health = new
-            listeners = list(self._health_listeners)
+            listeners = self._health_listeners.snapshot()
         for listener in listeners:
             listener(self.name, new)

@@ -26,7 +26,7 @@ line ever reaches the printer's own wrap.
 
 from __future__ import annotations
 
-from PIL import Image as PILImage
+from typing import TYPE_CHECKING
 
 from devices.receipt import layout
 from devices.receipt.document import (
@@ -53,6 +53,9 @@ from devices.receipt.png import (
     qr_module_size,
     qr_quiet_zone,
 )
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 __all__ = ["encode_text", "qr_native_commands", "raster_commands", "render_escpos"]
 
@@ -116,6 +119,8 @@ def qr_native_commands(data: str, module: int) -> bytes:
 
 def raster_commands(img: PILImage.Image) -> bytes:
     """``GS v 0`` commands for a 1-bit image (black = printed), in bands of 256 rows."""
+    from PIL import Image as PILImage
+
     mono = img.convert("1")
     width_bytes = (mono.width + 7) // 8
     # PIL packs mode "1" MSB first with 1 = white; the printer wants 1 = black.

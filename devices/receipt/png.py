@@ -9,6 +9,9 @@ codes and images). Glyph shapes are the CJK font's, not the printer's ROM font.
 
 The QR, barcode and image rasters are built here and shared with the ESC/POS renderer (which
 sends them as ``GS v 0`` raster images when needed), so both print the same dots.
+
+Pillow, qrcode and python-barcode are imported by the functions that draw, so importing this
+module (or the ESC/POS renderer) costs nothing until a receipt is rendered.
 """
 
 from __future__ import annotations
@@ -18,13 +21,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 from pathlib import Path
-
-import qrcode
-import qrcode.constants
-from barcode import Code128
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
-from qrcode.exceptions import DataOverflowError
+from typing import TYPE_CHECKING
 
 from devices.receipt import layout
 from devices.receipt.document import (
@@ -40,6 +37,10 @@ from devices.receipt.document import (
     Rule,
     Text,
 )
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+    from PIL import ImageFont
 
 __all__ = [
     "CJK_FONT_PACKAGE",
@@ -113,6 +114,8 @@ def find_cjk_font() -> Path:
 @lru_cache(maxsize=64)
 def _font(path: Path, px: int, mono: bool) -> ImageFont.FreeTypeFont:
     """The font at ``px`` pixels; the Mono face of a .ttc collection when ``mono``."""
+    from PIL import ImageFont
+
     if mono and path.suffix.lower() == ".ttc":
         try:
             face = ImageFont.truetype(str(path), px, index=1)
@@ -146,6 +149,10 @@ def _qr_matrix(data: str) -> list[list[bool]]:
     Raises:
         ValueError: if the data does not fit a version 40 symbol.
     """
+    import qrcode
+    import qrcode.constants
+    from qrcode.exceptions import DataOverflowError
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     qr.add_data(data.encode("utf-8"))
     try:
@@ -178,6 +185,9 @@ def qr_quiet_zone(module: int) -> int:
 
 def qr_bitmap(data: str, module_px: int, dots: int, align: Align) -> PILImage.Image:
     """The QR code as a 1-bit image ``dots`` wide, quiet zone included, placed per ``align``."""
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
     module = qr_module_size(data, module_px, dots)
     matrix = _qr_matrix(data)
     n = len(matrix)
@@ -203,12 +213,16 @@ def barcode_modules(data: str) -> str:
     """
     if not data or not all(32 <= ord(ch) < 127 for ch in data):
         raise ValueError(f"CODE128 needs non-empty printable ASCII, got {data!r}")
+    from barcode import Code128
+
     return str(Code128(data).build()[0])
 
 
 def fit_image(png: bytes, dots: int, align: Align) -> PILImage.Image:
     """A PNG as a 1-bit image ``dots`` wide: flattened on white, scaled down to fit if
     wider, Floyd-Steinberg dithered, placed per ``align``."""
+    from PIL import Image as PILImage
+
     with PILImage.open(io.BytesIO(png)) as src:
         src.load()
         rgba = src.convert("RGBA")
@@ -226,7 +240,8 @@ def fit_image(png: bytes, dots: int, align: Align) -> PILImage.Image:
 
 # -- the preview ----------------------------------------------------------------------------
 
-_Strip = PILImage.Image
+if TYPE_CHECKING:
+    _Strip = PILImage.Image
 
 
 class _Renderer:
@@ -237,9 +252,13 @@ class _Renderer:
         self.east_asian = profile.chinese_mode
 
     def strip(self, height: int) -> _Strip:
+        from PIL import Image as PILImage
+
         return PILImage.new("L", (self.profile.dots, max(0, height)), 255)
 
     def text_lines(self, lines: list[str], size: int, bold: bool, align: Align) -> _Strip:
+        from PIL import ImageDraw
+
         cell = self.cell * size
         lh = line_height(size)
         out = self.strip(lh * len(lines))
@@ -291,6 +310,8 @@ class _Renderer:
         return img.convert("L")
 
     def barcode(self, block: Barcode) -> _Strip:
+        from PIL import ImageDraw
+
         if block.symbology.upper() != "CODE128":
             raise ValueError(f"unsupported barcode symbology {block.symbology!r} (CODE128)")
         bars = barcode_modules(block.data)
@@ -311,6 +332,8 @@ class _Renderer:
         return out
 
     def cut(self) -> _Strip:
+        from PIL import ImageDraw
+
         out = self.strip(2 * CUT_MARGIN + 1)
         draw = ImageDraw.Draw(out)
         for x in range(0, self.profile.dots, 12):
@@ -328,6 +351,8 @@ def barcode_module_width(modules: int, dots: int) -> int:
 
 
 def _stack(strips: list[_Strip], width: int) -> PILImage.Image:
+    from PIL import Image as PILImage
+
     height = sum(s.height for s in strips)
     out = PILImage.new("L", (width, max(1, height)), 255)
     y = 0

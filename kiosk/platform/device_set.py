@@ -12,7 +12,9 @@ from typing import Any
 from devices.camera import Camera, build_camera
 from devices.decoders import make_decoder
 from devices.health import HealthLevel, HealthPublisher
-from devices.printer import Printer, PrinterSettings, build_printer
+from devices.printer.build import build_printer
+from devices.printer.device import Printer
+from devices.printer.settings import PrinterSettings
 from devices.receipt.document import PaperProfile
 from devices.scanner import (
     CameraScanSource,

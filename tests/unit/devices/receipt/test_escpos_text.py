@@ -33,7 +33,7 @@ from PIL import Image as PILImage
 
 from devices.receipt.escpos_text import escpos_to_text, parse_escpos, qr_payloads
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 CORPUS = ROOT.parent / "shared" / "corpora" / "escpos"
 STREAMS = CORPUS / "escpos-php" / "output"
 RENDERS = CORPUS / "escpos-tools-renders"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devices.print_jobs import (
+from devices.printer.jobs import (
     SCHEMA_VERSION,
     JobId,
     JobState,
