@@ -103,8 +103,8 @@ def run_agents(spec_path: Path) -> None:
     import logging
 
     from kiosk.fleet.agent import FleetAgent
-    from kiosk.fleet.config import FleetConfig
     from kiosk.platform.config_loader import ConfigPaths, ConfigStore
+    from kiosk.platform.fleet_config import FleetConfig
 
     logging.basicConfig(level=logging.CRITICAL)  # failures are counted, not printed
     spec = json.loads(spec_path.read_text())

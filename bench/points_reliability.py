@@ -411,7 +411,7 @@ def prepare(data_dir: Path, members: dict[str, int]) -> str:
     """Data directory with the bench catalogue and policy, the members, a terminal."""
     (data_dir / "points_catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
     (data_dir / "points.toml").write_text(POLICY, encoding="utf-8")
-    from center.points.api import open_center_ledger
+    from center.points.store import open_center_ledger
 
     ledger = open_center_ledger(data_dir)
     try:

@@ -87,8 +87,12 @@ class TerminalRegistry:
                 )
         with self._lock:
             self._entries = entries
-            self._by_hash = {e.token_sha256: tid for tid, e in entries.items()}
+            self._index()
             self._mtime = mtime
+
+    def _index(self) -> None:
+        """Rebuilds the token-hash index after ``_entries`` changed (under the lock)."""
+        self._by_hash = {e.token_sha256: tid for tid, e in self._entries.items()}
 
     def _save(self) -> None:
         if self.path is None:
@@ -119,7 +123,7 @@ class TerminalRegistry:
                 datetime.now(UTC).isoformat(timespec="seconds"),
             )
             self._entries[terminal_id] = entry
-            self._by_hash = {e.token_sha256: tid for tid, e in self._entries.items()}
+            self._index()
             self._save()
         return token
 
@@ -138,7 +142,7 @@ class TerminalRegistry:
         self._reload_if_changed()
         with self._lock:
             del self._entries[terminal_id]
-            self._by_hash = {e.token_sha256: tid for tid, e in self._entries.items()}
+            self._index()
             self._save()
 
     def entries(self) -> list[TerminalEntry]:

@@ -13,26 +13,18 @@ hashes). Serving on anything but a loopback address needs TLS.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from center.app import build_app, default_data_dir
-from center.auth import TerminalRegistry
+from center.app import build_app
+from center.data_dir import data_dir_of, terminals_file_of
 from center.fleet.cli import add_fleet_commands
 from center.points.cli import add_points_commands
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from center.registry_cli import add_registry_commands
+from kiosk.platform.urls import is_loopback
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,29 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     term = sub.add_parser("terminal", help="register and manage terminals")
-    tsub = term.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = tsub.add_parser("add", help="register a terminal and print its new token")
-    add.add_argument("terminal_id")
-    add.set_defaults(func=cmd_terminal_add)
-    lst = tsub.add_parser("list", help="registered terminals")
-    lst.set_defaults(func=cmd_terminal_list)
-    for name, func in (
-        ("remove", cmd_terminal_remove),
-        ("disable", cmd_terminal_disable),
-        ("enable", cmd_terminal_enable),
-    ):
-        p = tsub.add_parser(name, help=f"{name} a terminal")
-        p.add_argument("terminal_id")
-        p.set_defaults(func=func)
+    add_registry_commands(term, "terminal", terminals_file_of, dest="action")
     add_points_commands(sub)
     add_fleet_commands(sub)
     return parser
-
-
-def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    data_dir: Path = args.data_dir or default_data_dir()
-    terminals: Path = args.terminals or data_dir / "terminals.json"
-    return data_dir, terminals
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -85,10 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("--tls-cert and --tls-key go together", file=sys.stderr)
         return 2
-    if not args.tls_cert and not _loopback(args.host):
+    if not args.tls_cert and not is_loopback(args.host):
         print("serving beyond loopback needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
-    data_dir, terminals = _paths(args)
+    data_dir, terminals = data_dir_of(args), terminals_file_of(args)
     data_dir.mkdir(parents=True, exist_ok=True)
     # Built (and seeded) here even with workers, so they never race to create the store.
     app = build_app(data_dir, terminals)
@@ -131,51 +104,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def cmd_terminal_add(args: argparse.Namespace) -> int:
-    """Registers a terminal; prints its token once (put it in the kiosk's site file)."""
-    _, terminals = _paths(args)
-    token = TerminalRegistry(terminals).add(args.terminal_id)
-    print(token)
-    return 0
-
-
-def cmd_terminal_list(args: argparse.Namespace) -> int:
-    """Prints the registered terminals."""
-    _, terminals = _paths(args)
-    for e in TerminalRegistry(terminals).entries():
-        print(f"{e.terminal_id}\t{'enabled' if e.enabled else 'disabled'}\t{e.added}")
-    return 0
-
-
-def cmd_terminal_remove(args: argparse.Namespace) -> int:
-    """Forgets a terminal."""
-    _, terminals = _paths(args)
-    TerminalRegistry(terminals).remove(args.terminal_id)
-    return 0
-
-
-def cmd_terminal_disable(args: argparse.Namespace) -> int:
-    """Disables a terminal."""
-    _, terminals = _paths(args)
-    TerminalRegistry(terminals).set_enabled(args.terminal_id, False)
-    return 0
-
-
-def cmd_terminal_enable(args: argparse.Namespace) -> int:
-    """Enables a terminal."""
-    _, terminals = _paths(args)
-    TerminalRegistry(terminals).set_enabled(args.terminal_id, True)
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``center`` command."""
     args = build_parser().parse_args(argv)
     try:
         result: int = args.func(args)
-    except KeyError as e:
-        print(f"no such terminal: {e}", file=sys.stderr)
-        return 1
     except ValueError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -1,13 +1,22 @@
-"""Everything the running kiosk holds, built once from configuration (no Qt).
+"""The composition root: everything the running kiosk holds, built once from configuration
+(no Qt).
 
-The UI gets one ``AppContext``; tests and the tour build one with a fake clock and a
-recording voice.
+It builds the devices, the session manager, content, maintenance and, on first use, every
+feature's back end from ``[backend]`` (``local`` or ``http``, the photo service included).
+The UI gets one ``AppContext``; tests and the tour build one from a configuration object
+(``build_context(settings={...})``) with a fake clock and a recording voice: no TOML files,
+no environment variables. Heavy back ends (SQLite stores, HTTP clients, the points ledger)
+are imported and built when a feature first asks for them, not at start-up.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devices.health import Health
 from kiosk.content.library import MEDIA_DIR, ContentLibrary, load_content
@@ -23,6 +32,125 @@ from kiosk.platform.config_schema import KioskConfig
 from kiosk.platform.device_set import DeviceSet, build_devices
 from kiosk.platform.paths import config_paths
 from kiosk.platform.voice import VoiceEngine, build_voice
+
+if TYPE_CHECKING:
+    from kiosk.photo.service import PhotoService
+    from kiosk.points.service import PointsService
+    from kiosk.violations.service import ViolationService
+
+log = logging.getLogger(__name__)
+
+
+class Backends:
+    """Every feature's back end, built from ``[backend]`` when first asked for and kept.
+
+    ``backend = "local"`` (the default) embeds demo stores in the data directory;
+    ``backend = "http"`` talks to the center with the terminal's token. Safe to call from
+    any thread (a worker may be the first to ask).
+    """
+
+    def __init__(self, store: ConfigStore, data_dir: Path, clock: Clock) -> None:
+        self.store, self.data_dir, self.clock = store, data_dir, clock
+        self._lock = threading.Lock()
+        self._built: dict[str, Any] = {}
+
+    def _get(self, name: str, build: Any) -> Any:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+                log.info("back end %s built (%s)", name, self.store.config.backend.backend)
+            return self._built[name]
+
+    def violations(self) -> ViolationService:
+        """The traffic-violation lookup."""
+
+        def build() -> ViolationService:
+            from kiosk.violations.factory import build_violation_service
+
+            config = self.store.config
+            return build_violation_service(
+                config.backend,
+                data_dir=self.data_dir,
+                terminal_id=config.terminal.id,
+                clock=self.clock,
+            )
+
+        service: ViolationService = self._get("violations", build)
+        return service
+
+    def points(self) -> PointsService:
+        """The volunteer-points ledger (it also pays the quiz's points)."""
+
+        def build() -> PointsService:
+            from kiosk.points.factory import build_points_service
+
+            config = self.store.config
+            return build_points_service(
+                config.backend,
+                config.points,
+                data_dir=self.data_dir,
+                terminal_id=config.terminal.id,
+                clock=self.clock,
+            )
+
+        service: PointsService = self._get("points", build)
+        return service
+
+    def photo(self) -> PhotoService:
+        """Where finished ID photos go."""
+
+        def build() -> PhotoService:
+            from kiosk.photo.factory import build_photo_service
+
+            config = self.store.config
+            return build_photo_service(
+                config.backend, data_dir=self.data_dir, terminal_id=config.terminal.id
+            )
+
+        service: PhotoService = self._get("photo", build)
+        return service
+
+    def close(self) -> None:
+        """Closes every back end that was built."""
+        with self._lock:
+            built, self._built = self._built, {}
+        for name, service in built.items():
+            close = getattr(service, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    log.exception("closing back end %s failed", name)
+
+
+class PointsEarnerOnDemand:
+    """The quiz's :class:`~kiosk.framework.earning.PointsEarner`: the points back end, built
+    only when points are first paid."""
+
+    def __init__(self, backends: Backends) -> None:
+        self.backends = backends
+
+    def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> Any:
+        return self.backends.points().earn(member_id, points, idempotency_key, reason)
+
+
+class PointsCards:
+    """:class:`~kiosk.framework.earning.MemberCards` over the points feature's tokens."""
+
+    def __init__(self, store: ConfigStore, clock: Clock) -> None:
+        self.store, self.clock = store, clock
+
+    def member_id(self, text: str) -> str:
+        from kiosk.points.errors import MemberTokenError
+        from kiosk.points.tokens import verify_member_token
+
+        try:
+            token = verify_member_token(
+                text, self.store.config.points, now=self.clock.now().timestamp()
+            )
+        except MemberTokenError:
+            return ""
+        return token.member_id
 
 
 @dataclass
@@ -45,8 +173,19 @@ class AppContext:
     data_dir: Path
     maintenance: Maintenance
     counters: UsageCounters
+    backends: Backends
     built_services: set[str] = field(default_factory=set)
     safe_mode: bool = False
+
+    @property
+    def earner(self) -> PointsEarnerOnDemand:
+        """Pays points for other features (the quiz), through the points back end."""
+        return PointsEarnerOnDemand(self.backends)
+
+    @property
+    def member_cards(self) -> PointsCards:
+        """Recognises a scanned points card."""
+        return PointsCards(self.config_store, self.clock)
 
     @property
     def config(self) -> KioskConfig:
@@ -61,9 +200,10 @@ class AppContext:
         return out
 
     def close(self) -> None:
-        """Stops devices and voice, closes stores."""
+        """Stops devices and voice, closes stores and back ends."""
         self.voice.stop()
         self.devices.stop()
+        self.backends.close()
         self.counters.close()
 
 
@@ -71,11 +211,18 @@ def build_context(
     data_dir: Path | None = None,
     site: Path | None = None,
     *,
+    settings: Mapping[str, Any] | None = None,
     clock: Clock | None = None,
     voice: VoiceEngine | None = None,
 ) -> AppContext:
-    """Builds (without starting devices) the context for this machine's configuration."""
+    """Builds (without starting devices) the context for this machine's configuration.
+
+    ``settings`` is a site layer given as data (tests, the tour): it stands in for the site
+    file and is validated with the other layers like one.
+    """
     paths = config_paths(data_dir, site)
+    if settings is not None:
+        paths = replace(paths, site=None, site_data=dict(settings))
     store = ConfigStore(paths)
     config = store.config
     clock = clock or SystemClock()
@@ -105,4 +252,5 @@ def build_context(
         data_dir=paths.data_dir,
         maintenance=Maintenance(config.maintenance, paths.data_dir, clock, config.terminal.id),
         counters=UsageCounters(paths.data_dir / "usage.sqlite3"),
+        backends=Backends(store, paths.data_dir, clock),
     )

@@ -16,7 +16,7 @@ def _add_ui_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument("--screenshot", default="", help=argparse.SUPPRESS)
     run.add_argument("--report-first-paint", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
-    from ui.shell.tour import add_tour_command
+    from ui.tour import add_tour_command
 
     add_tour_command(sub)
 

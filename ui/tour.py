@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.voice import RecordingVoice
@@ -63,13 +64,8 @@ def run_tour(
     from kiosk.points.tokens import TokenSigner
 
     signer = TokenSigner.generate()
-    if site is None:
-        site_dir = Path(tempfile.mkdtemp(prefix="kiosk-tour-site-"))
-        site = site_dir / "site.toml"
-        site.write_text(
-            f'[points]\ntoken_public_key = "{signer.public_key_b64}"\n', encoding="utf-8"
-        )
-    ctx = build_context(data_dir, site, clock=clock, voice=RecordingVoice())
+    settings = None if site else {"points": {"token_public_key": signer.public_key_b64}}
+    ctx = build_context(data_dir, site, settings=settings, clock=clock, voice=RecordingVoice())
     ctx.devices.start()
     shell = Shell(ctx, tick_ms=0)
     size = LANDSCAPE if landscape else PORTRAIT
@@ -77,7 +73,7 @@ def run_tour(
     shell.show()
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
-    faces = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "faces" / "frontal"
+    faces = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "faces" / "frontal"
     face_source = str(faces / "002_03.jpg") if (faces / "002_03.jpg").exists() else ""
     suffix = "-landscape" if landscape else ""
 
@@ -91,8 +87,16 @@ def run_tour(
         shell.grab().save(str(path))
         saved.append(path)
 
+    def visible(widget_name: str) -> QWidget | None:
+        found = [w for w in shell.findChildren(QWidget, widget_name) if w.isVisible()]
+        return found[0] if found else None
+
     def touch(widget_name: str | None = None) -> None:
-        target = shell.findChild(QWidget, widget_name) if widget_name else shell.current
+        if widget_name:
+            # the screen may still be building (a worker's answer, a queued signal): wait for
+            # the control to be there and visible, never for a fixed time
+            wait_for(lambda: visible(widget_name) is not None, what=f"control {widget_name}")
+        target = visible(widget_name) if widget_name else shell.current
         assert isinstance(target, QWidget), widget_name
         at = target.mapTo(shell, QPoint(10, 10) if widget_name is None else target.rect().center())
         handle = shell.windowHandle()
@@ -149,20 +153,28 @@ def run_tour(
         shell.tick()
 
     def wait_for(
-        predicate: Callable[[], bool], advance_s: float = 0.0, limit_s: float = 60
+        predicate: Callable[[], bool],
+        advance_s: float = 0.0,
+        limit_s: float = 180,
+        what: str = "a condition",
     ) -> None:
+        """Processes events until ``predicate`` holds; a generous limit, then a clear error."""
         import time
 
         end = time.monotonic() + limit_s
-        while not predicate() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
+        while not predicate():
+            if time.monotonic() > end:
+                raise TimeoutError(f"tour: {what} not reached within {limit_s:.0f} s")
+            QTest.qWait(10)  # runs the event loop while it waits: queued answers arrive
             if advance_s:
                 clock.advance(advance_s)
         settle()
 
+    def feature(service: str) -> Any:
+        return shell.features[service]
+
     def flow_state(service: str) -> str:
-        flow = shell.controllers[service].flow
+        flow = feature(service).flow
         return "" if flow is None else str(flow.state)
 
     def keys(text: str) -> None:
@@ -198,7 +210,7 @@ def run_tour(
         def show() -> None:
             if flow_state("violations") == "record_detail":
                 touch("viol_detail_back")
-            flow = shell.controllers["violations"].flow
+            flow = feature("violations").flow
             views = flow.data.views
             if kind == "ineligible":
                 index = next(i for i, v in enumerate(views) if v.eligibility.failed)
@@ -229,7 +241,7 @@ def run_tour(
 
     def photo_live() -> None:
         touch("idphoto_preset_resident-id")
-        wait_for(lambda: shell.controllers["id_photo"].flow.data.guidance is not None)
+        wait_for(lambda: feature("id_photo").flow.data.guidance is not None)
 
     def photo_result() -> None:
         wait_for(lambda: flow_state("id_photo") not in ("live",), advance_s=0.4)
@@ -262,10 +274,10 @@ def run_tour(
         touch("antifraud_open_mirror")
         touch(f"antifraud_scenario_{next(iter(shell.ctx.content.scenarios))}")
         touch("mirror_choice_0")  # start
-        wait_for(lambda: shell.controllers["antifraud"].screen.mirror.view.latest() is not None)
+        wait_for(lambda: feature("antifraud").screen.mirror.view.latest() is not None)
 
     def mirror_outcome() -> None:
-        flow = shell.controllers["antifraud"].flow
+        flow = feature("antifraud").flow
         unsafe = next(i for i, c in enumerate(flow.step.choices) if not c.safe)
         touch(f"mirror_choice_{unsafe}")
 
@@ -289,7 +301,7 @@ def run_tour(
         touch("points_browse")
 
     def points_cart() -> None:
-        flow = shell.controllers["points"].flow
+        flow = feature("points").flow
         item = next(i for i in flow.items if flow.add_problem(i.id) is None)
         touch(f"points_item_{item.id}")
         touch("points_to_cart")
@@ -306,7 +318,6 @@ def run_tour(
 
     def points_refused_not_enough() -> None:
         touch("points_token_refused_done")
-        wait_for(lambda: False, limit_s=2.1)  # past the scanner's fold window
         touch("tile_points")
         scan(tokens["few_points"])
         wait_for(lambda: flow_state("points") == "member")
@@ -316,7 +327,7 @@ def run_tour(
         touch("points_cart_confirm")
         from kiosk.points.model import CartLine
 
-        other = shell.controllers["points"].service()  # meanwhile, at another kiosk
+        other = shell.ctx.backends.points()  # meanwhile, at another kiosk
         other.redeem("M20240102", [CartLine(item_id="toothpaste", quantity=1)], "tour-elsewhere-1")
         touch("points_confirm_ok")
         wait_for(lambda: flow_state("points") == "refused")

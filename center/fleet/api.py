@@ -11,20 +11,16 @@
 """
 
 # No `from __future__ import annotations`: FastAPI reads the annotations at run time.
-import dataclasses
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from center.answers import no_store
 from center.auth import AuthFailure, TerminalRegistry
+from center.credentials import operator_caller, terminal_caller
 from center.fleet.service import MISSING_ROOT, FleetService, StaticFile
+from center.fleet.status import status_json
 from kiosk.fleet.heartbeat import Heartbeat, HeartbeatAnswer
-
-_bearer = HTTPBearer(auto_error=False, description="A terminal's or an operator's token")
-_terminal = APIKeyHeader(name="X-Terminal-Id", auto_error=False, description="Terminal id")
-_operator = APIKeyHeader(name="X-Operator-Id", auto_error=False, description="Operator name")
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _serve(found: StaticFile | None, request: Request, missing_cache: str) -> Response:
@@ -46,37 +42,13 @@ def _serve(found: StaticFile | None, request: Request, missing_cache: str) -> Re
     )
 
 
-def _status_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _status_json(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _status_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_status_json(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def fleet_router(fleet: FleetService, registry: TerminalRegistry) -> APIRouter:
     """The fleet's routes over ``fleet``, admitting the terminals in ``registry``."""
-    router = APIRouter()
-
-    async def terminal(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        terminal_id: Annotated[str | None, Depends(_terminal)],
-    ) -> str:
-        token = credentials.credentials if credentials is not None else None
-        return registry.authenticate(terminal_id, token)
-
-    async def operator(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        operator_id: Annotated[str | None, Depends(_operator)],
-    ) -> str:
-        token = credentials.credentials if credentials is not None else None
-        if not operator_id or not token:
-            raise AuthFailure(401, "auth.missing", "needs Authorization: Bearer and X-Operator-Id")
-        return fleet.operators.authenticate(operator_id, token)
+    # The API routes' answers change between calls (no-store); the static files below are
+    # plain routes with their own caching headers.
+    router = APIRouter(tags=["fleet"], dependencies=[Depends(no_store)])
+    Terminal = Annotated[str, Depends(terminal_caller(registry))]
+    Operator = Annotated[str, Depends(operator_caller(fleet.operators))]
 
     # Plain Starlette routes (no dependency solving, no response model): these answer every
     # poll of every kiosk, and are exactly what a static host would serve.
@@ -96,36 +68,24 @@ def fleet_router(fleet: FleetService, registry: TerminalRegistry) -> APIRouter:
     @router.post(
         "/v1/fleet/heartbeats",
         response_model=HeartbeatAnswer,
-        tags=["fleet"],
         summary="A terminal reports its state",
     )
-    async def heartbeat(
-        hb: Heartbeat, response: Response, terminal_id: Annotated[str, Depends(terminal)]
-    ) -> HeartbeatAnswer:
+    async def heartbeat(hb: Heartbeat, terminal_id: Terminal) -> HeartbeatAnswer:
         """Stores the heartbeat; answers the center's clock and the skew it measured."""
         if hb.terminal_id != terminal_id:
             raise AuthFailure(403, "auth.terminal_mismatch", "the heartbeat names another terminal")
         rec = fleet.record_heartbeat(hb)
-        response.headers.update(NO_STORE)
         return HeartbeatAnswer(received_at=rec.received_at, skew_s=rec.skew_s)
 
-    @router.get("/v1/fleet/status", tags=["fleet"], summary="Every terminal and the alarms")
-    async def status(
-        response: Response,
-        _operator_id: Annotated[str, Depends(operator)],
-        silent_after_s: float | None = None,
-    ) -> dict[str, Any]:
+    @router.get("/v1/fleet/status", summary="Every terminal and the alarms")
+    async def status(_operator_id: Operator, silent_after_s: float | None = None) -> dict[str, Any]:
         """Terminals (converged, silent, versions), repository expiries, alarms."""
-        response.headers.update(NO_STORE)
-        result: dict[str, Any] = _status_json(fleet.status(silent_after_s))
+        result: dict[str, Any] = status_json(fleet.status(silent_after_s))
         return result
 
-    @router.get("/v1/fleet/alarms", tags=["fleet"], summary="What needs an operator")
-    async def alarms(
-        response: Response, _operator_id: Annotated[str, Depends(operator)]
-    ) -> dict[str, Any]:
+    @router.get("/v1/fleet/alarms", summary="What needs an operator")
+    async def alarms(_operator_id: Operator) -> dict[str, Any]:
         """Only the alarms."""
-        response.headers.update(NO_STORE)
-        return {"alarms": _status_json(fleet.status().alarms)}
+        return {"alarms": status_json(fleet.status().alarms)}
 
     return router

@@ -8,6 +8,7 @@
     center fleet timestamp               # re-sign timestamp (+ anything near expiry): cron
     center fleet status [--silent-after S] [--json]
     center fleet operator add NAME       # a token for GET /v1/fleet/status and /alarms
+    center fleet operator list | remove NAME | disable NAME | enable NAME
 
 Exit codes: 0 done, 2 bad input, 3 the document was refused (nothing signed), 4 the
 repository is not set up (no keys installed).
@@ -16,36 +17,53 @@ repository is not set up (no keys installed).
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import functools
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from center.auth import TerminalRegistry
+from center.data_dir import data_dir_of, terminals_file_of
 from center.fleet.keys import init_keys, install_keys
 from center.fleet.policy import POLICY_FILE, FleetPolicy
 from center.fleet.publish import load_document_file, publish, retract
 from center.fleet.repository import FleetRepository, RepositoryNotReady
 from center.fleet.service import FleetService
-from center.fleet.status import format_status
+from center.fleet.status import format_status, status_json
+from center.registry_cli import add_registry_commands
 from kiosk.fleet.document import Audience, DocumentRejected
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    from center.app import default_data_dir
-
-    data_dir: Path = args.data_dir or default_data_dir()
-    return data_dir
-
-
 def _fleet_dir(args: argparse.Namespace) -> Path:
-    return _data_dir(args) / "fleet"
+    return data_dir_of(args) / "fleet"
+
+
+def _operators_file(args: argparse.Namespace) -> Path:
+    return _fleet_dir(args) / "operators.json"
 
 
 def _policy(args: argparse.Namespace) -> FleetPolicy:
     return FleetPolicy.load(args.policy)
+
+
+FleetCommand = Callable[[argparse.Namespace], int]
+
+
+def _needs_repository(command: FleetCommand) -> FleetCommand:
+    """Runs a command that signs; a repository with no keys installed exits 4, saying so."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except RepositoryNotReady as e:
+            print(str(e), file=sys.stderr)
+            return 4
+
+    return run
 
 
 def add_fleet_commands(sub: Any) -> None:
@@ -69,7 +87,7 @@ def add_fleet_commands(sub: Any) -> None:
         help="an offline root key (PEM); repeat up to the threshold",
     )
     renew.add_argument("--policy", type=Path, default=POLICY_FILE)
-    renew.set_defaults(func=cmd_renew_root)
+    renew.set_defaults(func=_needs_repository(cmd_renew_root))
 
     fleet = sub.add_parser("fleet", help="publish configuration, see the fleet")
     fsub = fleet.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -79,24 +97,21 @@ def add_fleet_commands(sub: Any) -> None:
     pub.add_argument("--note", default="", help="why (shown in the document)")
     pub.add_argument("--media", type=Path, action="append", default=[], help="a media file")
     pub.add_argument("--policy", type=Path, default=POLICY_FILE)
-    pub.set_defaults(func=cmd_publish)
+    pub.set_defaults(func=_needs_repository(cmd_publish))
     ret = fsub.add_parser("retract", help="remove an audience's document")
     ret.add_argument("--to", required=True, help="all | group:NAME | kiosk:ID")
     ret.add_argument("--policy", type=Path, default=POLICY_FILE)
-    ret.set_defaults(func=cmd_retract)
+    ret.set_defaults(func=_needs_repository(cmd_retract))
     ts = fsub.add_parser("timestamp", help="re-sign timestamp and whatever nears expiry")
     ts.add_argument("--policy", type=Path, default=POLICY_FILE)
-    ts.set_defaults(func=cmd_timestamp)
+    ts.set_defaults(func=_needs_repository(cmd_timestamp))
     st = fsub.add_parser("status", help="every terminal: converged? silent? alarms")
     st.add_argument("--silent-after", type=float, default=None, help="seconds (default 300)")
     st.add_argument("--json", action="store_true", help="machine-readable")
     st.add_argument("--policy", type=Path, default=POLICY_FILE)
     st.set_defaults(func=cmd_status)
     op = fsub.add_parser("operator", help="operator tokens for the status API")
-    osub = op.add_subparsers(dest="op_action", required=True, metavar="ACTION")
-    opadd = osub.add_parser("add", help="make an operator token (printed once)")
-    opadd.add_argument("name")
-    opadd.set_defaults(func=cmd_operator_add)
+    add_registry_commands(op, "operator", _operators_file, dest="op_action")
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
@@ -104,7 +119,7 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
     made = init_keys(args.out, _policy(args))
     print((made.out / "README.txt").read_text(encoding="utf-8"))
     print(f"root keys (MOVE OFFLINE): {', '.join(str(p) for p in made.root_keys)}")
-    print(f"next: center --data-dir {_data_dir(args)} keys install {made.out}")
+    print(f"next: center --data-dir {data_dir_of(args)} keys install {made.out}")
     return 0
 
 
@@ -120,12 +135,8 @@ def cmd_keys_install(args: argparse.Namespace) -> int:
 def cmd_renew_root(args: argparse.Namespace) -> int:
     """Renews root before it expires (the offline keys are needed for this only)."""
     repo = FleetRepository(_fleet_dir(args), policy=_policy(args))
-    try:
-        with repo.locked():
-            version = repo.renew_root(args.root_key)
-    except RepositoryNotReady as e:
-        print(str(e), file=sys.stderr)
-        return 4
+    with repo.locked():
+        version = repo.renew_root(args.root_key)
     print(f"root v{version} signed, expires {repo.root().expires.isoformat()}")
     print("take the root keys offline again")
     return 0
@@ -155,9 +166,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
         for p in e.problems:
             print(f"  {p}", file=sys.stderr)
         return 3
-    except RepositoryNotReady as e:
-        print(str(e), file=sys.stderr)
-        return 4
     print(
         f"published {result.path} version {result.version} for {result.audience} "
         f"(sha256 {result.sha256[:16]}…, timestamp v{result.timestamp_version})"
@@ -172,11 +180,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_retract(args: argparse.Namespace) -> int:
     """Removes an audience's document."""
     audience = Audience.parse(args.to)
-    try:
-        removed = retract(FleetRepository(_fleet_dir(args), policy=_policy(args)), audience)
-    except RepositoryNotReady as e:
-        print(str(e), file=sys.stderr)
-        return 4
+    removed = retract(FleetRepository(_fleet_dir(args), policy=_policy(args)), audience)
     print(f"retracted {audience}" if removed else f"nothing published for {audience}")
     return 0
 
@@ -184,13 +188,9 @@ def cmd_retract(args: argparse.Namespace) -> int:
 def cmd_timestamp(args: argparse.Namespace) -> int:
     """Re-signs the timestamp (and online roles near expiry); for a scheduler."""
     repo = FleetRepository(_fleet_dir(args), policy=_policy(args))
-    try:
-        with repo.locked():
-            repo.initialize()
-            renewed = repo.refresh()
-    except RepositoryNotReady as e:
-        print(str(e), file=sys.stderr)
-        return 4
+    with repo.locked():
+        repo.initialize()
+        renewed = repo.refresh()
     print(f"re-signed: {', '.join(renewed)}")
     now = datetime.now(UTC)
     for exp in repo.expiries():
@@ -200,37 +200,16 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     """Prints every terminal, convergence, silence, expiries and alarms."""
-    terminals: Path = args.terminals or _data_dir(args) / "terminals.json"
-    service = FleetService(
-        _fleet_dir(args), terminals=TerminalRegistry(terminals), policy=_policy(args)
-    )
+    terminals = TerminalRegistry(terminals_file_of(args))
+    service = FleetService(_fleet_dir(args), terminals=terminals, policy=_policy(args))
     try:
         status = service.status(args.silent_after)
     finally:
         service.close()
     if args.json:
-        print(json.dumps(_jsonable(status), ensure_ascii=False, indent=2))
+        print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
     else:
         print(format_status(status))
-    return 0
-
-
-def cmd_operator_add(args: argparse.Namespace) -> int:
-    """Registers an operator; prints the token once."""
-    registry = TerminalRegistry(_fleet_dir(args) / "operators.json")
-    print(registry.add(args.name))
     return 0

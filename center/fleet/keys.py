@@ -19,7 +19,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -27,6 +27,7 @@ from securesystemslib.signer import CryptoSigner, Signer  # type: ignore[attr-de
 from tuf.api.metadata import Metadata, Root  # type: ignore[attr-defined]  # re-exported without __all__
 from tuf.api.serialization.json import JSONSerializer
 
+from center.fleet.clock import utc_now
 from center.fleet.policy import FleetPolicy
 from kiosk.platform.atomic_file import write_atomic
 
@@ -64,10 +65,6 @@ class KeySet:
     online_keys: dict[str, Path]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _write_private(path: Path, pem: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)
@@ -76,7 +73,7 @@ def _write_private(path: Path, pem: bytes) -> None:
 
 
 def init_keys(
-    out: Path, policy: FleetPolicy | None = None, now: Callable[[], datetime] = _utcnow
+    out: Path, policy: FleetPolicy | None = None, now: Callable[[], datetime] = utc_now
 ) -> KeySet:
     """Makes root and online keys and the signed bootstrap root in ``out`` (new or empty)."""
     policy = policy or FleetPolicy.load()

@@ -33,7 +33,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ from tuf.api.metadata import (  # type: ignore[attr-defined]  # re-exported with
 from tuf.api.serialization.json import JSONSerializer
 from tuf.repository import Repository  # type: ignore[attr-defined]  # re-exported without __all__
 
+from center.fleet.clock import utc_now
 from center.fleet.keys import load_online_signer
 from center.fleet.policy import FleetPolicy
 from kiosk.platform.atomic_file import write_atomic
@@ -80,10 +81,6 @@ class RoleExpiry:
     expires: datetime
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def is_top_level_path(path: str) -> bool:
     """Whether ``path`` is signed by top-level targets (all and groups) rather than a bin."""
     return path == "config/all.json" or path.startswith("config/group/")
@@ -103,7 +100,7 @@ class FleetRepository(Repository):
         fleet_dir: Path,
         *,
         policy: FleetPolicy | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.fleet_dir = fleet_dir
         self.keys_dir = fleet_dir / "keys"

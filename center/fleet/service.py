@@ -17,10 +17,11 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from center.auth import TerminalRegistry
+from center.fleet.clock import utc_now
 from center.fleet.policy import FleetPolicy
 from center.fleet.registry import HeartbeatRecord, HeartbeatRegistry
 from center.fleet.repository import FleetRepository
@@ -46,10 +47,6 @@ class StaticFile:
     body: bytes
     etag: str
     cache_control: str
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class StaticRepository:
@@ -113,7 +110,7 @@ class FleetService:
         *,
         terminals: TerminalRegistry | None = None,
         policy: FleetPolicy | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        now: Callable[[], datetime] = utc_now,
         silent_after_s: float = DEFAULT_SILENT_AFTER_S,
         max_skew_s: float = DEFAULT_MAX_SKEW_S,
     ) -> None:

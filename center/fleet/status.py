@@ -19,8 +19,10 @@ Alarms (``code``: when):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
 from center.fleet.policy import FleetPolicy
 from center.fleet.registry import HeartbeatRecord
@@ -202,6 +204,20 @@ def fleet_status(
                 )
             )
     return FleetStatus(now, rows, expiries, alarms)
+
+
+def status_json(value: Any) -> Any:
+    """``value`` (a status, or any part of one) as JSON-ready dicts, lists and ISO times,
+    for ``GET /v1/fleet/status`` and ``center fleet status --json``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: status_json(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: status_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [status_json(v) for v in value]
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
 
 
 def format_status(status: FleetStatus) -> str:

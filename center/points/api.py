@@ -21,22 +21,18 @@ typed error (:mod:`kiosk.points.errors`): 404 ``unknown_member`` / ``unknown_ite
 # No `from __future__ import annotations`: FastAPI reads the endpoint annotations at run time.
 import asyncio
 import logging
-import tomllib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Response
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from center.answers import no_store
 from center.auth import TerminalRegistry
-from kiosk.framework.clock import Clock
+from center.credentials import terminal_caller
 from kiosk.platform.service_errors import InvalidQuery
-from kiosk.points.catalogue import DEFAULT_CATALOGUE, load_catalogue_spec
-from kiosk.points.config import PointsConfig
-from kiosk.points.demo import seed_demo_members
 from kiosk.points.ledger import KEY_PATTERN, Ledger, Replayed
 from kiosk.points.model import (
     MEMBER_ID_PATTERN,
@@ -46,18 +42,15 @@ from kiosk.points.model import (
     EarnAnswer,
     MemberSummary,
     Voucher,
+    VoucherList,
 )
 
-__all__ = ["Ledger", "create_points_router", "load_points_config", "open_center_ledger"]
+__all__ = ["create_points_router"]
 
 log = logging.getLogger(__name__)
 
-NO_STORE = {"Cache-Control": "no-store"}
 REPLAYED_HEADER = "Idempotent-Replayed"
 CODE_PATTERN = r"^[A-Za-z0-9-]{4,20}$"
-
-_bearer = HTTPBearer(auto_error=False, description="This terminal's token")
-_terminal = APIKeyHeader(name="X-Terminal-Id", auto_error=False, description="This terminal's id")
 
 
 class _Body(BaseModel):
@@ -96,12 +89,6 @@ class OpenVoucherLookup(_Body):
     member_id: str = Field(pattern=MEMBER_ID_PATTERN)
 
 
-class VoucherList(BaseModel):
-    """Vouchers, newest first."""
-
-    vouchers: list[Voucher]
-
-
 class FulfilmentRequest(_Body):
     """Staff hand the goods over."""
 
@@ -126,32 +113,32 @@ class EarnRequest(_Body):
     call_id: str | None = Field(None, max_length=64)
 
 
-def load_points_config(data_dir: Path) -> PointsConfig:
-    """``<data_dir>/points.toml`` (its ``[points]`` table), or the defaults if absent."""
-    path = data_dir / "points.toml"
-    if not path.exists():
-        return PointsConfig()
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    return PointsConfig.model_validate(data.get("points", {}))
+async def idempotency_key(
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> str:
+    """The write's ``Idempotency-Key`` header, else ``invalid_query``."""
+    if idempotency_key is None:
+        raise InvalidQuery("writes need an Idempotency-Key header", field="idempotency_key")
+    if not KEY_PATTERN.fullmatch(idempotency_key):
+        raise InvalidQuery("malformed Idempotency-Key", field="idempotency_key")
+    return idempotency_key
 
 
-def open_center_ledger(data_dir: Path, clock: Clock | None = None) -> Ledger:
-    """The center's ledger, ``<data_dir>/points.sqlite3``: the catalogue synced from
-    ``<data_dir>/points_catalogue.toml`` (else the packaged one), demo members seeded into
-    a new ledger, and an expiry run (vouchers and points past their dates)."""
-    catalogue = data_dir / "points_catalogue.toml"
-    ledger = Ledger(data_dir / "points.sqlite3", load_points_config(data_dir), clock)
-    try:
-        ledger.sync_catalogue(
-            load_catalogue_spec(catalogue if catalogue.exists() else DEFAULT_CATALOGUE)
-        )
-        seed_demo_members(ledger)
-        ledger.run_expiry("center")
-    except BaseException:
-        ledger.close()
-        raise
-    return ledger
+@dataclass(frozen=True)
+class Write:
+    """What every write carries: the caller, its idempotency key, and the answer whose
+    headers say whether it was a replay."""
+
+    terminal_id: str
+    key: str
+    response: Response
+
+    async def run[T](self, call: Callable[..., Replayed[T]], *args: Any, **kwargs: Any) -> T:
+        """Runs a ledger write in a worker thread; marks a replayed answer."""
+        result = await asyncio.to_thread(call, *args, **kwargs)
+        if result.replayed:
+            self.response.headers[REPLAYED_HEADER] = "true"
+        return result.value
 
 
 def create_points_router(ledger: Ledger, registry: TerminalRegistry) -> APIRouter:
@@ -165,68 +152,45 @@ def create_points_router(ledger: Ledger, registry: TerminalRegistry) -> APIRoute
         yield
         ledger.close()
 
-    router = APIRouter(prefix="/v1/points", tags=["points"], lifespan=lifespan)
+    router = APIRouter(
+        prefix="/v1/points",
+        tags=["points"],
+        lifespan=lifespan,
+        dependencies=[Depends(no_store)],
+    )
+    Terminal = Annotated[str, Depends(terminal_caller(registry))]
 
-    async def terminal(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        terminal_id: Annotated[str | None, Depends(_terminal)],
-    ) -> str:
-        token = credentials.credentials if credentials is not None else None
-        return registry.authenticate(terminal_id, token)
+    async def write(
+        response: Response, terminal_id: Terminal, key: Annotated[str, Depends(idempotency_key)]
+    ) -> Write:
+        return Write(terminal_id, key, response)
 
-    async def key(
-        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-    ) -> str:
-        if idempotency_key is None:
-            raise InvalidQuery("writes need an Idempotency-Key header", field="idempotency_key")
-        if not KEY_PATTERN.fullmatch(idempotency_key):
-            raise InvalidQuery("malformed Idempotency-Key", field="idempotency_key")
-        return idempotency_key
-
-    Terminal = Annotated[str, Depends(terminal)]
-    Key = Annotated[str, Depends(key)]
-
-    def answer[T](response: Response, result: Replayed[T]) -> T:
-        response.headers.update(NO_STORE)
-        if result.replayed:
-            response.headers[REPLAYED_HEADER] = "true"
-        return result.value
+    Writing = Annotated[Write, Depends(write)]
 
     @router.post("/member-lookups", response_model=MemberSummary, summary="A member's account")
-    async def member(body: MemberLookup, response: Response, _t: Terminal) -> MemberSummary:
+    async def member(body: MemberLookup, _t: Terminal) -> MemberSummary:
         """Balance, hours, recent entries and open vouchers of the member a kiosk identified
         (the kiosk verified the token; this checks the member and the card number)."""
-        response.headers.update(NO_STORE)
         return await asyncio.to_thread(ledger.member_summary, body.member_id, card_no=body.card_no)
 
     @router.post("/catalogue-lookups", response_model=Catalogue, summary="The catalogue")
-    async def catalogue(body: CatalogueLookup, response: Response, _t: Terminal) -> Catalogue:
+    async def catalogue(body: CatalogueLookup, _t: Terminal) -> Catalogue:
         """Items with stock and limits; with a member, what they may still take."""
-        response.headers.update(NO_STORE)
         return await asyncio.to_thread(ledger.catalogue, body.member_id)
 
     @router.post("/redemptions", response_model=Voucher, summary="Issue a voucher")
-    async def redeem(
-        body: RedemptionRequest, response: Response, terminal_id: Terminal, idem: Key
-    ) -> Any:
+    async def redeem(body: RedemptionRequest, w: Writing) -> Any:
         """Holds the points and reserves the stock in one transaction; answers the voucher."""
-        result = await asyncio.to_thread(
-            ledger.redeem, body.member_id, body.lines, idem, terminal_id
-        )
-        return answer(response, result)
+        return await w.run(ledger.redeem, body.member_id, body.lines, w.key, w.terminal_id)
 
     @router.post("/voucher-lookups", response_model=Voucher, summary="A voucher by code")
-    async def voucher(body: VoucherRef, response: Response, _t: Terminal) -> Voucher:
+    async def voucher(body: VoucherRef, _t: Terminal) -> Voucher:
         """Any voucher by its pickup code."""
-        response.headers.update(NO_STORE)
         return await asyncio.to_thread(ledger.voucher, body.code)
 
     @router.post("/open-voucher-lookups", response_model=VoucherList, summary="Open vouchers")
-    async def open_vouchers(
-        body: OpenVoucherLookup, response: Response, _t: Terminal
-    ) -> VoucherList:
+    async def open_vouchers(body: OpenVoucherLookup, _t: Terminal) -> VoucherList:
         """A member's vouchers still to be picked up, newest first."""
-        response.headers.update(NO_STORE)
 
         def lookup() -> list[Voucher]:
             ledger.balance(body.member_id)  # unknown_member for a stranger
@@ -235,42 +199,37 @@ def create_points_router(ledger: Ledger, registry: TerminalRegistry) -> APIRoute
         return VoucherList(vouchers=await asyncio.to_thread(lookup))
 
     @router.post("/voucher-prints", response_model=Voucher, summary="Receipt printed")
-    async def printed(
-        body: VoucherRef, response: Response, terminal_id: Terminal, idem: Key
-    ) -> Any:
+    async def printed(body: VoucherRef, w: Writing) -> Any:
         """Records that the voucher's receipt was printed."""
-        result = await asyncio.to_thread(ledger.mark_printed, body.code, idem, terminal_id)
-        return answer(response, result)
+        return await w.run(ledger.mark_printed, body.code, w.key, w.terminal_id)
 
     @router.post("/fulfilments", response_model=Voucher, summary="Hand the goods over (核销)")
-    async def fulfil(
-        body: FulfilmentRequest, response: Response, terminal_id: Terminal, idem: Key
-    ) -> Any:
+    async def fulfil(body: FulfilmentRequest, w: Writing) -> Any:
         """Posts the held points; names the staff member."""
-        result = await asyncio.to_thread(ledger.fulfil, body.code, body.staff, idem, terminal_id)
-        return answer(response, result)
+        return await w.run(ledger.fulfil, body.code, body.staff, w.key, w.terminal_id)
 
     @router.post("/cancellations", response_model=Voucher, summary="Cancel a voucher")
-    async def cancel(
-        body: CancellationRequest, response: Response, terminal_id: Terminal, idem: Key
-    ) -> Any:
+    async def cancel(body: CancellationRequest, w: Writing) -> Any:
         """Returns the points and the stock (by staff, or by the resident where allowed)."""
-        result = await asyncio.to_thread(
-            ledger.cancel, body.code, idem, terminal_id, staff=body.staff, member_id=body.member_id
+        return await w.run(
+            ledger.cancel,
+            body.code,
+            w.key,
+            w.terminal_id,
+            staff=body.staff,
+            member_id=body.member_id,
         )
-        return answer(response, result)
 
     @router.post("/earnings", response_model=EarnAnswer, summary="The quiz's reward")
-    async def earn(body: EarnRequest, response: Response, terminal_id: Terminal, idem: Key) -> Any:
+    async def earn(body: EarnRequest, w: Writing) -> Any:
         """Credits the quiz's daily allowance once per member and day."""
-        response.headers.update(NO_STORE)
         return await asyncio.to_thread(
             ledger.earn,
             body.member_id,
             body.points,
-            idem,
+            w.key,
             body.reason,
-            terminal_id,
+            w.terminal_id,
             call_id=body.call_id,
         )
 

@@ -30,8 +30,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from center.app import default_data_dir
-from center.points.api import open_center_ledger
+from center.data_dir import data_dir_of
+from center.points.store import open_center_ledger
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.service_errors import InvalidQuery, ServiceError
 from kiosk.points.hours_import import import_hours, read_text
@@ -77,14 +77,14 @@ def add_points_commands(sub: Any) -> None:
     p.add_argument("--staff", required=True, help="who imports (recorded in the ledger)")
     p.add_argument("--dry-run", action="store_true", help="check the rows, write nothing")
     p.set_defaults(func=_ledger_command(cmd_points_import))
-    p = psub.add_parser("fulfil", help="hand the goods over for a voucher (核销)")
-    p.add_argument("code")
-    p.add_argument("--staff", required=True)
-    p.set_defaults(func=_ledger_command(cmd_points_fulfil))
-    p = psub.add_parser("cancel", help="cancel an open voucher (points and stock return)")
-    p.add_argument("code")
-    p.add_argument("--staff", required=True)
-    p.set_defaults(func=_ledger_command(cmd_points_cancel))
+    for name, help_text, command in (
+        ("fulfil", "hand the goods over for a voucher (核销)", cmd_points_fulfil),
+        ("cancel", "cancel an open voucher (points and stock return)", cmd_points_cancel),
+    ):
+        p = psub.add_parser(name, help=help_text)
+        p.add_argument("code")
+        p.add_argument("--staff", required=True)
+        p.set_defaults(func=_ledger_command(command))
     p = psub.add_parser("report", help="the day's redemption report as CSV")
     p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (today)")
     p.add_argument("--out", type=Path, required=True)
@@ -103,11 +103,6 @@ def add_points_commands(sub: Any) -> None:
     p.set_defaults(func=_ledger_command(cmd_points_adjust))
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    data_dir: Path = args.data_dir or default_data_dir()
-    return data_dir
-
-
 LedgerCommand = Callable[[argparse.Namespace, Ledger], int]
 
 
@@ -115,7 +110,7 @@ def _ledger_command(command: LedgerCommand) -> Callable[[argparse.Namespace], in
     """Opens the ledger, runs the command, maps service errors to exit codes, closes."""
 
     def run(args: argparse.Namespace) -> int:
-        data_dir = _data_dir(args)
+        data_dir = data_dir_of(args)
         data_dir.mkdir(parents=True, exist_ok=True)
         ledger = open_center_ledger(data_dir)
         try:
@@ -168,7 +163,7 @@ def cmd_members_list(args: argparse.Namespace, ledger: Ledger) -> int:
 
 def cmd_members_keygen(args: argparse.Namespace) -> int:
     """Creates the signing key if absent and prints the public key for kiosks."""
-    path = signing_key_path(_data_dir(args))
+    path = signing_key_path(data_dir_of(args))
     existed = path.exists()
     signer = TokenSigner.load_or_create(path)
     print(signer.public_key_b64)
@@ -191,7 +186,7 @@ def cmd_members_card(args: argparse.Namespace, ledger: Ledger) -> int:
     name, card_no = ledger.member_card(args.member_id)
     if args.new:
         card_no = ledger.new_card(args.member_id)
-    signer = TokenSigner.load_or_create(signing_key_path(_data_dir(args)))
+    signer = TokenSigner.load_or_create(signing_key_path(data_dir_of(args)))
     now = time.time()
     valid_s = args.valid_days * 86400
     token = signer.issue(args.member_id, now=now, kind="card", valid_s=valid_s, card_no=card_no)

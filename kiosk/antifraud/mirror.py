@@ -27,7 +27,7 @@ from typing import Any
 from kiosk.content.model import END_STEP, LocalText, MirrorChoice, MirrorScenario, MirrorStep
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, NoData
+from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, NoData, on
 from kiosk.framework.flow import Step as FlowStep
 from kiosk.framework.i18n import tr
 
@@ -57,30 +57,19 @@ def _as_mirror(flow: Flow[Any]) -> MirrorFlow:
     return flow
 
 
-class _Step(FlowStep["MirrorFlow"]):
-    """A mirror state, which can say what the voice reads on its screen."""
-
-    def speech(self, flow: MirrorFlow, language: str) -> str:
-        """What the voice says on this screen."""
-        return tr(self.prompt, language)
-
-
-class Intro(_Step):
+class Intro(FlowStep["MirrorFlow"]):
     """The scenario's title and setting; reminds the resident it is a safe rehearsal."""
 
     name = INTRO
     prompt = "antifraud.mirror.intro.prompt"
+    moves = on(start=STEP)
 
-    def handle(self, flow: MirrorFlow, event: Event) -> None:
-        if event.name == "start":
-            flow.go(STEP)
-
-    def speech(self, flow: MirrorFlow, language: str) -> str:
+    def say(self, flow: MirrorFlow, language: str) -> str:
         s = flow.scenario
         return join_sentences([s.title.get(language), s.intro.get(language)], language)
 
 
-class Step(_Step):
+class Step(FlowStep["MirrorFlow"]):
     """What the "fraudster" says (``flow.step``) and the choices."""
 
     name = STEP
@@ -101,7 +90,7 @@ class Step(_Step):
             flow.choose(step.choices[index])
             flow.go(OUTCOME)
 
-    def speech(self, flow: MirrorFlow, language: str) -> str:
+    def say(self, flow: MirrorFlow, language: str) -> str:
         step = flow.step
         if step is None:
             return ""
@@ -109,7 +98,7 @@ class Step(_Step):
         return join_sentences(parts + [c.text.get(language) for c in step.choices], language)
 
 
-class Outcome(_Step):
+class Outcome(FlowStep["MirrorFlow"]):
     """The answer to a choice (``flow.last``): praise, or what would happen and why."""
 
     name = OUTCOME
@@ -119,7 +108,7 @@ class Outcome(_Step):
         if event.name == "next":
             flow.go(SUMMARY if flow.advance() == END_STEP else STEP)
 
-    def speech(self, flow: MirrorFlow, language: str) -> str:
+    def say(self, flow: MirrorFlow, language: str) -> str:
         made = flow.last
         if made is None:
             return ""
@@ -136,20 +125,19 @@ class Outcome(_Step):
         return join_sentences(parts, language)
 
 
-class Summary(_Step):
+class Summary(FlowStep["MirrorFlow"]):
     """The warning signs met (``flow.warning_signs_met``) and how many choices were safe."""
 
     name = SUMMARY
     prompt = "antifraud.mirror.summary.prompt"
+    moves = on(done=DONE, next=DONE)
 
     def handle(self, flow: MirrorFlow, event: Event) -> None:
         if event.name == "again":
             flow.restart_scenario()
             flow.go(INTRO)
-        elif event.name in ("done", "next"):
-            flow.go(DONE)
 
-    def speech(self, flow: MirrorFlow, language: str) -> str:
+    def say(self, flow: MirrorFlow, language: str) -> str:
         return join_sentences(
             [
                 tr("antifraud.mirror.summary.title", language),
@@ -216,14 +204,6 @@ class MirrorFlow(Flow[NoData]):
                 if sign not in signs:
                     signs.append(sign)
         return tuple(signs)
-
-    def speech(self, language: str | None = None) -> str:
-        """What the voice says on the current screen."""
-        lang = language or self.language
-        state = self.current
-        if isinstance(state, _Step):
-            return state.speech(self, lang)
-        return tr(state.prompt, lang)
 
     # -- what states call ----------------------------------------------------------------
 

@@ -31,16 +31,14 @@ from typing import Any, TypeGuard
 from kiosk.antifraud.quiz import (
     DEFAULT_QUESTIONS,
     AnswerResult,
-    EarnResult,
-    EarnStatus,
-    PointsEarner,
     QuizReward,
     QuizSession,
 )
 from kiosk.content.model import QuizBank, QuizQuestion
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, NoData, Step
+from kiosk.framework.earning import EarnResult, EarnStatus, PointsEarner
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, NoData, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Runner
 
@@ -77,23 +75,16 @@ class _Step(Step["QuizFlow"]):
         else:
             super().do(flow, event)
 
-    def speech(self, flow: QuizFlow, language: str) -> str:
-        """What the voice says on this screen (the prompt, or the content itself)."""
-        return tr(self.prompt, language)
-
 
 class Intro(_Step):
     """What the quiz is; offers the reward (scan your points card to earn N points)."""
 
     name = INTRO
     prompt = "antifraud.quiz.intro.prompt"
+    moves = on(start=QUESTION)
     accepts_member = True
 
-    def handle(self, flow: QuizFlow, event: Event) -> None:
-        if event.name == "start":
-            flow.go(QUESTION)
-
-    def speech(self, flow: QuizFlow, language: str) -> str:
+    def say(self, flow: QuizFlow, language: str) -> str:
         parts = [tr(self.prompt, language, count=flow.session.total)]
         if flow.reward_points_offered and not flow.member_identified:
             points = flow.reward_points_offered
@@ -121,7 +112,7 @@ class Question(_Step):
         else:
             log.info("quiz: ignored answer %r", choice)
 
-    def speech(self, flow: QuizFlow, language: str) -> str:
+    def say(self, flow: QuizFlow, language: str) -> str:
         q = flow.question
         if q is None:
             return ""
@@ -143,7 +134,7 @@ class Explanation(_Step):
         if event.name == "next":
             flow.go(SCORE if flow.session.finished else QUESTION)
 
-    def speech(self, flow: QuizFlow, language: str) -> str:
+    def say(self, flow: QuizFlow, language: str) -> str:
         a = flow.last_answer
         if a is None:
             return ""
@@ -160,6 +151,7 @@ class Score(_Step):
 
     name = SCORE
     prompt = "antifraud.quiz.score.prompt"
+    moves = on(done=DONE)
     accepts_member = True
 
     def handle(self, flow: QuizFlow, event: Event) -> None:
@@ -168,10 +160,8 @@ class Score(_Step):
         elif event.name == "again":
             flow.new_quiz()
             flow.go(QUESTION)
-        elif event.name == "done":
-            flow.go(DONE)
 
-    def speech(self, flow: QuizFlow, language: str) -> str:
+    def say(self, flow: QuizFlow, language: str) -> str:
         parts = [tr("antifraud.quiz.score.text", language, score=flow.score, total=flow.total)]
         if flow.reward_points_offered and not flow.member_identified and flow.reward_earnable:
             points = flow.reward_points_offered
@@ -206,6 +196,7 @@ class Reward(_Step):
 
     name = REWARD
     prompt = "antifraud.quiz.reward.prompt"
+    moves = on(done=DONE, next=DONE)
 
     def handle(self, flow: QuizFlow, event: Event) -> None:
         result = flow.reward_result
@@ -215,10 +206,8 @@ class Reward(_Step):
         elif event.name == "again":
             flow.new_quiz()
             flow.go(QUESTION)
-        elif event.name in ("done", "next"):
-            flow.go(DONE)
 
-    def speech(self, flow: QuizFlow, language: str) -> str:
+    def say(self, flow: QuizFlow, language: str) -> str:
         return tr(flow.reward_message_key, language, points=flow.reward_points_earned)
 
 
@@ -325,15 +314,6 @@ class QuizFlow(Flow[NoData]):
         """Translation key of the reward's outcome."""
         status = self.reward_result.status if self.reward_result else EarnStatus.UNREACHABLE
         return f"antifraud.quiz.reward.{status.value}"
-
-    def speech(self, language: str | None = None) -> str:
-        """What the voice says on the current screen: content text where the screen shows
-        content (a question, an explanation), else the translated prompt."""
-        lang = language or self.language
-        state = self.current
-        if isinstance(state, _Step):
-            return state.speech(self, lang)
-        return tr(state.prompt, lang)
 
     # -- what screens and states call ----------------------------------------------------
 

@@ -5,6 +5,6 @@ Only :class:`FleetConfig` is imported here, so ``kiosk.platform.config_schema`` 
 without a cycle; the agent is :class:`kiosk.fleet.agent.FleetAgent`.
 """
 
-from kiosk.fleet.config import FleetConfig
+from kiosk.platform.fleet_config import FleetConfig
 
 __all__ = ["FleetConfig"]

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from devices.health import HealthLevel, HealthPublisher
 from kiosk import __version__
@@ -47,7 +47,6 @@ from kiosk.fleet.apply import (
     devices_named,
     restart_keys,
 )
-from kiosk.fleet.config import FleetConfig
 from kiosk.fleet.document import (
     DocumentRejected,
     FleetDocument,
@@ -56,7 +55,6 @@ from kiosk.fleet.document import (
     parse_document,
     version_label,
 )
-from kiosk.fleet.fetcher import RequestsFetcher
 from kiosk.fleet.health import (
     crashes_since,
     current_run_started,
@@ -71,13 +69,19 @@ from kiosk.fleet.heartbeat import (
     Rejection,
     RejectionKind,
 )
-from kiosk.fleet.tuf_client import TufClient, Unreachable, VerificationFailed
 from kiosk.framework.clock import Clock, SystemClock
 from kiosk.framework.flow import FailsafeMonitor
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.config_loader import ConfigStore
-from kiosk.platform.http_client import HttpClient, new_idempotency_key
+from kiosk.platform.fleet_config import FleetConfig
 from kiosk.platform.service_errors import ServiceError
+
+if TYPE_CHECKING:
+    # The HTTP stack and python-tuf are imported on the agent's thread, when it first
+    # polls or sends a heartbeat: the kiosk's start-up does not wait for them.
+    from kiosk.fleet.fetcher import RequestsFetcher
+    from kiosk.fleet.tuf_client import TufClient
+    from kiosk.platform.http_client import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +178,7 @@ class FleetAgent(HealthPublisher):
         self.applier = Applier(store)
         self.state_path = fleet_dir(self.data_dir) / "state.json"
         self.state = AgentState.load(self.state_path)
-        backend = store.config.backend
-        self._fetcher = fetcher or RequestsFetcher(
-            ca_file=fleet.ca_file or backend.ca_file,
-            connect_timeout_s=fleet.connect_timeout_s,
-            read_timeout_s=fleet.read_timeout_s,
-        )
+        self._fetcher = fetcher  # made on the first poll when None
         self._owns_fetcher = fetcher is None
         self._client: TufClient | None = None
         self._http: HttpClient | None = None
@@ -256,7 +255,7 @@ class FleetAgent(HealthPublisher):
         if self._http is not None:
             self._http.close()
             self._http = None
-        if self._owns_fetcher:
+        if self._owns_fetcher and self._fetcher is not None:
             self._fetcher.close()
 
     def poll_now(self) -> None:
@@ -309,6 +308,8 @@ class FleetAgent(HealthPublisher):
     # ------------------------------------------------------------------ polling
 
     def _tuf(self) -> TufClient:
+        from kiosk.fleet.tuf_client import TufClient, Unreachable
+
         if self._client is None:
             root = Path(self.fleet.trusted_root)
             try:
@@ -320,12 +321,25 @@ class FleetAgent(HealthPublisher):
                 self.fleet.targets_url,
                 fleet_dir(self.data_dir) / "tuf",
                 bootstrap,
-                self._fetcher,
+                self._requests_fetcher(),
             )
         return self._client
 
+    def _requests_fetcher(self) -> RequestsFetcher:
+        if self._fetcher is None:
+            from kiosk.fleet.fetcher import RequestsFetcher
+
+            self._fetcher = RequestsFetcher(
+                ca_file=self.fleet.ca_file or self.store.config.backend.ca_file,
+                connect_timeout_s=self.fleet.connect_timeout_s,
+                read_timeout_s=self.fleet.read_timeout_s,
+            )
+        return self._fetcher
+
     def poll_once(self) -> PollResult:
         """One poll: verify, and apply what changed. Never raises for fleet problems."""
+        from kiosk.fleet.tuf_client import Unreachable, VerificationFailed
+
         with self._lock:
             self.counters["polls"] += 1
             self._polled = True
@@ -642,6 +656,8 @@ class FleetAgent(HealthPublisher):
 
     def _http_client(self) -> HttpClient | None:
         if self._http is None:
+            from kiosk.platform.http_client import HttpClient
+
             cfg = self.store.config
             url = self.fleet.heartbeat_endpoint()
             scheme, _, rest = url.partition("://")
@@ -674,6 +690,8 @@ class FleetAgent(HealthPublisher):
             client = self._http_client()
         if client is None:
             return None
+        from kiosk.platform.http_client import new_idempotency_key
+
         try:
             answer = client.request(
                 "POST",

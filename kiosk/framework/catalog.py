@@ -1,4 +1,5 @@
-"""The services a resident can choose, and whether each can be offered right now."""
+"""A service's home tile, and whether it can be offered right now. Each feature declares its
+own tile (``kiosk/<feature>/__init__.py``: ``SERVICE``); the UI registers the features."""
 
 from __future__ import annotations
 
@@ -22,14 +23,6 @@ class ServiceInfo:
     title_key: str
     subtitle_key: str
     needs: tuple[str, ...]
-
-
-SERVICES: tuple[ServiceInfo, ...] = (
-    ServiceInfo("id_photo", "service.id_photo", "service.id_photo.sub", ("camera", "printer")),
-    ServiceInfo("violations", "service.violations", "service.violations.sub", ("printer",)),
-    ServiceInfo("antifraud", "service.antifraud", "service.antifraud.sub", ()),
-    ServiceInfo("points", "service.points", "service.points.sub", ("scanner", "printer")),
-)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, cast
 
 from devices.health import HealthLevel, HealthPublisher
 from kiosk.framework.clock import Clock
+from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import InlineRunner, Job, Mailbox, Runner
 
 log = logging.getLogger(__name__)
@@ -65,19 +67,47 @@ class State:
     def exit(self, flow: Flow[Any]) -> None:
         """Runs once when the flow leaves."""
 
+    def speech(self, flow: Flow[Any], language: str) -> str:
+        """What the voice says on this state's screen: its prompt."""
+        return tr(self.prompt, language) if self.prompt else ""
+
+
+def on(**targets: str) -> Mapping[str, str]:
+    """A step's ``moves``, read-only: ``moves = on(back=PLATE_TYPE, done=DONE)``."""
+    return MappingProxyType(targets)
+
 
 class Step[F: "Flow[Any]"](State):
-    """A state of a feature's flow: ``cancel`` and ``home`` end the flow as cancelled; the
-    state's own events go to ``handle``, typed with the feature's flow class."""
+    """A state of a feature's flow: ``cancel`` and ``home`` end the flow as cancelled; an
+    event named in ``moves`` goes to its state; the state's other events go to ``handle``,
+    typed with the feature's flow class.
+
+    Attributes:
+        moves: events that do nothing but move on, as ``{"back": "plate_type"}``.
+    """
+
+    moves: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name in ("cancel", "home"):
             flow.finish("cancelled")
             return
+        target = self.moves.get(event.name)
+        if target is not None:
+            flow.go(target)
+            return
         self.handle(cast(F, flow), event)
 
     def handle(self, flow: F, event: Event) -> None:
         """Handles this state's own events."""
+
+    def speech(self, flow: Flow[Any], language: str) -> str:
+        return self.say(cast(F, flow), language)
+
+    def say(self, flow: F, language: str) -> str:
+        """What the voice says on this state's screen: the prompt, unless the state has
+        content to read out (a question, a scenario)."""
+        return super().speech(flow, language)
 
 
 class Busy[F: "Flow[Any]"](Step[F]):
@@ -243,6 +273,7 @@ class Flow[D: FlowData]:
     ) -> None:
         self.clock = clock
         self.monitor = monitor
+        self.language = "zh_CN"  # the resident's; a feature's flow sets it when it starts
         self.data: D = cast(D, data if data is not None else NoData())
         self.runner: Runner = runner or InlineRunner()
         self.mailbox = mailbox or Mailbox()
@@ -323,6 +354,10 @@ class Flow[D: FlowData]:
     def current(self) -> State:
         """The state object the flow is in."""
         return self.states[self.state]
+
+    def speech(self, language: str | None = None) -> str:
+        """What the voice says on the current screen, in ``language`` (else the flow's)."""
+        return self.current.speech(self, language or self.language)
 
     def start(self) -> None:
         """Starts afresh (wiping anything left) and enters the initial state."""

@@ -28,17 +28,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 type Job[V] = Callable[[], V]
+type OnSuccess[V] = Callable[[V], None]
+type OnFailure = Callable[[BaseException], None]
 
 
 class Runner(Protocol):
     """Runs ``work`` somewhere, then exactly one callback, on the owner's thread."""
 
-    def submit(
-        self,
-        work: Callable[[], T],
-        on_success: Callable[[T], None],
-        on_failure: Callable[[BaseException], None],
-    ) -> None:
+    def submit(self, work: Job[T], on_success: OnSuccess[T], on_failure: OnFailure) -> None:
         """Schedules ``work``; never blocks on it."""
         ...
 
@@ -46,12 +43,7 @@ class Runner(Protocol):
 class InlineRunner:
     """Runs work immediately on the caller's thread (tests, command line, the tour)."""
 
-    def submit(
-        self,
-        work: Callable[[], T],
-        on_success: Callable[[T], None],
-        on_failure: Callable[[BaseException], None],
-    ) -> None:
+    def submit(self, work: Job[T], on_success: OnSuccess[T], on_failure: OnFailure) -> None:
         try:
             result = work()
         except Exception as e:
@@ -97,12 +89,7 @@ class ThreadRunner:
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
-    def submit(
-        self,
-        work: Callable[[], T],
-        on_success: Callable[[T], None],
-        on_failure: Callable[[BaseException], None],
-    ) -> None:
+    def submit(self, work: Job[T], on_success: OnSuccess[T], on_failure: OnFailure) -> None:
         self._jobs.put((work, on_success, on_failure))
 
     def _loop(self) -> None:

@@ -2,29 +2,24 @@
 
 Format: ``TB1.<payload>.<signature>``, both base64url without padding. The payload is JSON
 ``{"tech": id, "name": ..., "iat": epoch, "exp": epoch, "terminals": ["*"] or [ids]}``;
-the signature is Ed25519 over the ASCII of ``TB1.<payload>``. A photographed badge stops
-working when it expires; a badge for other terminals is refused.
+the signature is Ed25519 over the ASCII of ``TB1.<payload>`` (read and checked by
+:mod:`kiosk.framework.signed_tokens`, as member tokens are). A photographed badge stops
+working when it expires; a badge for other terminals is refused; a badge issued in the
+future (beyond ``CLOCK_SKEW_S``) or living longer than ``MAX_VALID_S`` is refused.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.framework.signed_tokens import TokenRejected, check_times, open_token, sign_token
 
 PREFIX = "TB1."
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+CLOCK_SKEW_S = 300  # a terminal's clock may lag the center's by this much
+MAX_VALID_S = 7 * 86400  # no badge lives longer than a week
 
 
 @dataclass(frozen=True)
@@ -63,36 +58,28 @@ def issue_badge(
         "exp": int(issued + valid_s),
         "terminals": terminals or ["*"],
     }
-    body = PREFIX + _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
-    return body + "." + _b64(key.sign(body.encode("ascii")))
-
-
-def public_key_from_b64(text: str) -> Ed25519PublicKey:
-    """The center's public key from its base64 raw form (as in the config)."""
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
+    return sign_token(key, PREFIX, payload)
 
 
 def verify_badge(
     token: str, public_key_b64: str, terminal_id: str, *, now: float | None = None
 ) -> Badge:
     """Returns the badge if it is genuine, current and for this terminal; else BadgeError."""
-    if not public_key_b64:
-        raise BadgeError("no_key")
-    if not token.startswith(PREFIX) or token.count(".") != 2:
-        raise BadgeError("malformed")
-    body, _, signature = token.rpartition(".")
+    now = time.time() if now is None else now
     try:
-        public_key_from_b64(public_key_b64).verify(_unb64(signature), body.encode("ascii"))
-    except (InvalidSignature, ValueError):
-        raise BadgeError("bad_signature") from None
-    try:
-        payload = json.loads(_unb64(body[len(PREFIX) :]))
-        tech, name, exp = str(payload["tech"]), str(payload["name"]), float(payload["exp"])
+        payload = open_token(token, PREFIX, public_key_b64)
+        tech, name = str(payload["tech"]), str(payload["name"])
+        iat, exp = float(payload["iat"]), float(payload["exp"])
         terminals = list(payload.get("terminals", ["*"]))
+    except TokenRejected as e:
+        raise BadgeError(e.reason) from None
     except (ValueError, KeyError, TypeError):
         raise BadgeError("malformed") from None
-    if (time.time() if now is None else now) >= exp:
-        raise BadgeError("expired")
+    try:
+        check_times(iat, exp, now=now, skew_s=CLOCK_SKEW_S, max_lifetime_s=MAX_VALID_S)
+    except TokenRejected as e:
+        # a badge from the future or of an impossible lifetime was not issued by our center
+        raise BadgeError("expired" if e.reason == "expired" else "malformed") from None
     if "*" not in terminals and terminal_id not in terminals:
         raise BadgeError("not_for_terminal")
     return Badge(tech, name, exp)

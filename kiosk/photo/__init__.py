@@ -12,3 +12,8 @@ Public entry points:
 
 Modules are imported on demand (MediaPipe loads only when an analyser is created).
 """
+
+from kiosk.framework.catalog import ServiceInfo
+
+SERVICE = ServiceInfo("id_photo", "service.id_photo", "service.id_photo.sub", ("camera", "printer"))
+"""The home tile: id, texts and the devices the service cannot run without."""

@@ -12,22 +12,14 @@ site file says::
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kiosk.violations.demo_data import DEFAULT_SEED
+from kiosk.platform.urls import is_loopback, split_http_url
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+DEFAULT_SEED = 20261123
+"""The demo data's seed: the same demo residents, vehicles and records on every machine."""
 
 
 class ServiceConfig(BaseModel):
@@ -70,10 +62,8 @@ class ServiceConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _safe_url(cls, v: str) -> str:
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        parts = split_http_url(v)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             # the bearer token must never cross a network in clear text
             raise ValueError("plain http is allowed only to a loopback address; use https")
         return v.rstrip("/")

@@ -69,6 +69,7 @@ class ConfigPaths:
     data_dir: Path
     defaults: Path = DEFAULTS_FILE
     site: Path | None = None
+    site_data: dict[str, Any] | None = None  # a site layer given as data (tests, the tour)
 
     @property
     def fleet(self) -> Path:
@@ -149,13 +150,16 @@ def load_config(paths: ConfigPaths) -> LoadedConfig:
     problems: list[ConfigProblem] = []
     applied: list[tuple[str, str]] = []
     for name, path in paths.layer_files():
-        if path is None or not path.exists():
+        if name == "site" and paths.site_data is not None:
+            data, path = paths.site_data, Path("<site settings>")
+        elif path is None or not path.exists():
             continue
-        try:
-            data = read_layer_file(path)
-        except (OSError, ValueError) as e:
-            problems.append(ConfigProblem(str(path), "", str(e)))
-            continue
+        else:
+            try:
+                data = read_layer_file(path)
+            except (OSError, ValueError) as e:
+                problems.append(ConfigProblem(str(path), "", str(e)))
+                continue
         candidate = deep_merge(merged, data)
         try:
             KioskConfig.model_validate(candidate)

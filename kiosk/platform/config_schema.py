@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kiosk.fleet.config import FleetConfig
 from kiosk.platform.backend_config import ServiceConfig
-from kiosk.points.config import PointsConfig
+from kiosk.platform.fleet_config import FleetConfig
+from kiosk.platform.points_config import PointsConfig
 
 SCHEMA_VERSION = 1
 

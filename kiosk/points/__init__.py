@@ -1,7 +1,7 @@
 """Volunteer points: a ledger of append-only entries, pickup vouchers, member tokens.
 
-- :mod:`kiosk.points.config`: ``PointsConfig`` (token key, lifetimes, cancel policy, limits,
-  expiry, quiz allowance).
+- :mod:`kiosk.platform.points_config`: ``PointsConfig`` (token key, lifetimes, cancel policy,
+  limits, expiry, quiz allowance), a section of the one configuration schema.
 - :mod:`kiosk.points.model`: the domain types the service answers with (balances, entries,
   catalogue items, vouchers, member summaries).
 - :mod:`kiosk.points.errors`: the typed refusals (not enough points, out of stock, ...).
@@ -16,3 +16,8 @@
 - :mod:`kiosk.points.demo`: the demo members (``config/demo/points_members.toml``) and
   ``demo_tokens(signer, now)``, member tokens for UI tests and the tour.
 """
+
+from kiosk.framework.catalog import ServiceInfo
+
+SERVICE = ServiceInfo("points", "service.points", "service.points.sub", ("scanner", "printer"))
+"""The home tile: id, texts and the devices the service cannot run without."""

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kiosk.platform.points_config import ItemLimits
 from kiosk.platform.project import CONFIG_DIR
-from kiosk.points.config import ItemLimits
 from kiosk.points.model import ITEM_ID_PATTERN
 
 DEFAULT_CATALOGUE = CONFIG_DIR / "points_catalogue.toml"

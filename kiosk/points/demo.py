@@ -13,7 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiosk.framework.clock import Clock
+from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.project import CONFIG_DIR
+from kiosk.points.catalogue import DEFAULT_CATALOGUE, CatalogueSpec, load_catalogue_spec
 from kiosk.points.errors import PointsRejected
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import MEMBER_ID_PATTERN, CartLine
@@ -50,6 +53,30 @@ def load_demo_members(path: Path = DEMO_MEMBERS) -> DemoMembers:
     """Reads and validates a demo members file."""
     with path.open("rb") as f:
         return DemoMembers.model_validate(tomllib.load(f))
+
+
+def open_demo_ledger(
+    path: Path,
+    config: PointsConfig | None = None,
+    clock: Clock | None = None,
+    *,
+    catalogue: CatalogueSpec | None = None,
+    members: DemoMembers | None = None,
+    expiry_terminal: str | None = None,
+) -> Ledger:
+    """Opens (creating) the ledger at ``path`` ready to serve: the catalogue synced (the
+    packaged one by default), the demo members seeded if it has none and, with
+    ``expiry_terminal``, an expiry run in its name. Closed again if any step fails."""
+    ledger = Ledger(path, config, clock)
+    try:
+        ledger.sync_catalogue(catalogue or load_catalogue_spec(DEFAULT_CATALOGUE))
+        seed_demo_members(ledger, members)
+        if expiry_terminal is not None:
+            ledger.run_expiry(expiry_terminal)
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
 
 
 def seed_demo_members(ledger: Ledger, members: DemoMembers | None = None) -> bool:

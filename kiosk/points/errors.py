@@ -23,7 +23,7 @@ class PointsRejected(ServiceRejected):
     default_status = 409
 
     def __init__(self, detail: str = "", *, status: int | None = None, item_id: str = "") -> None:
-        super().__init__(detail or self.code, status=status, error_code=self.code)
+        super().__init__(detail, status=status)
         self.item_id = item_id
 
 

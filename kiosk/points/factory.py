@@ -8,7 +8,7 @@ from pathlib import Path
 from kiosk.framework.clock import Clock
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
-from kiosk.points.config import PointsConfig
+from kiosk.platform.points_config import PointsConfig
 from kiosk.points.http import HttpPointsService
 from kiosk.points.local import LocalPointsService
 from kiosk.points.service import PointsService

@@ -55,12 +55,12 @@ from typing import Any
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from devices.scan_payload import PayloadKind, classify
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_member_id
+from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.service_errors import ServiceError, ServiceTimeout
-from kiosk.points.config import PointsConfig
 from kiosk.points.errors import (
     LimitReached,
     MemberTokenError,
@@ -230,14 +230,11 @@ class Identifying(_Busy):
 
     name = IDENTIFYING
     prompt = "points.prompt.identifying"
+    moves = on(back=SCAN)
 
     def job(self, flow: PointsFlow) -> Job[Any]:
         flow.error = None
         return flow._member_and_catalogue()
-
-    def handle(self, flow: PointsFlow, event: Event) -> None:
-        if event.name == "back":
-            flow.go(SCAN)
 
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         flow._take_account(value)
@@ -256,11 +253,10 @@ class Member(Step["PointsFlow"]):
 
     name = MEMBER
     prompt = "points.prompt.member"
+    moves = on(browse=CATALOGUE, done=DONE)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
-        if event.name == "browse":
-            flow.go(CATALOGUE)
-        elif event.name == "reprint":
+        if event.name == "reprint":
             voucher = flow._open_voucher(str(event.data.get("code", "")))
             if voucher is not None:
                 flow._show_voucher(voucher, reprint=True)
@@ -271,8 +267,6 @@ class Member(Step["PointsFlow"]):
                 flow._cancel_code = voucher.code
                 flow._cancel_key = f"cancel-{uuid.uuid4().hex}"
                 flow.go(CANCELLING)
-        elif event.name == "done":
-            flow.go(DONE)
 
 
 class CatalogueState(Step["PointsFlow"]):
@@ -280,6 +274,7 @@ class CatalogueState(Step["PointsFlow"]):
 
     name = CATALOGUE
     prompt = "points.prompt.catalogue"
+    moves = on(back=MEMBER)
 
     def enter(self, flow: Flow[Any]) -> None:
         _as_points(flow).cart_problem = None
@@ -293,8 +288,6 @@ class CatalogueState(Step["PointsFlow"]):
             flow.set_quantity(str(event.data.get("item_id", "")), 0)
         elif event.name == "cart" and flow.data.cart:
             flow.go(CART)
-        elif event.name == "back":
-            flow.go(MEMBER)
 
 
 class Cart(Step["PointsFlow"]):
@@ -302,6 +295,7 @@ class Cart(Step["PointsFlow"]):
 
     name = CART
     prompt = "points.prompt.cart"
+    moves = on(back=CATALOGUE)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "set":
@@ -312,8 +306,6 @@ class Cart(Step["PointsFlow"]):
             flow.set_quantity(str(event.data.get("item_id", "")), 0)
         elif event.name == "confirm" and flow.data.cart and flow.cart_fits:
             flow.go(CONFIRM)
-        elif event.name == "back":
-            flow.go(CATALOGUE)
 
 
 class Confirm(Step["PointsFlow"]):
@@ -321,12 +313,11 @@ class Confirm(Step["PointsFlow"]):
 
     name = CONFIRM
     prompt = "points.prompt.confirm"
+    moves = on(back=CART)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "ok" and flow.data.cart:
             flow.go(ISSUING)
-        elif event.name == "back":
-            flow.go(CART)
 
 
 class Issuing(_Busy):
@@ -404,12 +395,7 @@ class TokenRefused(Step["PointsFlow"]):
 
     name = TOKEN_REFUSED
     prompt = "points.prompt.token_refused"
-
-    def handle(self, flow: PointsFlow, event: Event) -> None:
-        if event.name == "again":
-            flow.go(SCAN)
-        elif event.name == "done":
-            flow.go(DONE)
+    moves = on(again=SCAN, done=DONE)
 
 
 class Refused(Step["PointsFlow"]):
@@ -419,6 +405,7 @@ class Refused(Step["PointsFlow"]):
 
     name = REFUSED
     prompt = "points.prompt.refused"
+    moves = on(done=DONE)
 
     def enter(self, flow: Flow[Any]) -> None:
         f = _as_points(flow)
@@ -433,8 +420,6 @@ class Refused(Step["PointsFlow"]):
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "back":
             flow.go(CART if flow.data.cart else MEMBER)
-        elif event.name == "done":
-            flow.go(DONE)
 
     def exit(self, flow: Flow[Any]) -> None:
         _as_points(flow).problem = None
@@ -449,12 +434,11 @@ class ErrorState(Step["PointsFlow"]):
 
     name = ERROR
     prompt = "points.prompt.error"
+    moves = on(done=DONE)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "retry" and flow.can_retry and flow.failed_in:
             flow.go(flow.failed_in)
-        elif event.name == "done":
-            flow.go(DONE)
 
 
 class PointsFlow(Flow[PointsData]):

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kiosk.antifraud.quiz import EarnResult
+from kiosk.framework.earning import EarnResult
 from kiosk.platform.http_client import HttpClient, new_idempotency_key
 from kiosk.platform.service_errors import (
     InvalidQuery,
@@ -26,7 +26,7 @@ from kiosk.platform.service_errors import (
 )
 from kiosk.points.errors import error_for_code
 from kiosk.points.local import earn_result
-from kiosk.points.model import CartLine, Catalogue, EarnAnswer, MemberSummary, Voucher
+from kiosk.points.model import CartLine, Catalogue, EarnAnswer, MemberSummary, Voucher, VoucherList
 
 BASE = "/v1/points"
 MEMBER_LOOKUP = f"{BASE}/member-lookups"
@@ -39,12 +39,6 @@ FULFILMENTS = f"{BASE}/fulfilments"
 CANCELLATIONS = f"{BASE}/cancellations"
 EARNINGS = f"{BASE}/earnings"
 HEALTH = "/v1/health"
-
-
-class VoucherList(BaseModel):
-    """The open-voucher answer."""
-
-    vouchers: list[Voucher]
 
 
 def _parse[M: BaseModel](model: type[M], data: Any) -> M:

@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.antifraud.quiz import EarnResult, EarnStatus
 from kiosk.framework.clock import Clock
+from kiosk.framework.earning import EarnResult, EarnStatus
+from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.service_errors import ServiceRejected
-from kiosk.points.catalogue import DEFAULT_CATALOGUE, CatalogueSpec, load_catalogue_spec
-from kiosk.points.config import PointsConfig
-from kiosk.points.demo import DemoMembers, seed_demo_members
+from kiosk.points.catalogue import CatalogueSpec
+from kiosk.points.demo import DemoMembers, open_demo_ledger
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
 
@@ -57,13 +57,7 @@ class LocalPointsService:
     ) -> LocalPointsService:
         """Opens (creating) the ledger at ``path``, loads the catalogue (packaged by
         default) and seeds the demo members if it has none."""
-        ledger = Ledger(path, config, clock)
-        try:
-            ledger.sync_catalogue(catalogue or load_catalogue_spec(DEFAULT_CATALOGUE))
-            seed_demo_members(ledger, members)
-        except BaseException:
-            ledger.close()
-            raise
+        ledger = open_demo_ledger(path, config, clock, catalogue=catalogue, members=members)
         return cls(ledger, terminal_id)
 
     def member(self, member_id: str, *, card_no: int | None = None) -> MemberSummary:

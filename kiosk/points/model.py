@@ -171,6 +171,13 @@ class Voucher(_Frozen):
         ]
 
 
+class VoucherList(BaseModel):
+    """A member's open vouchers as the center answers them, newest first (extra fields from
+    a newer center are ignored)."""
+
+    vouchers: list[Voucher]
+
+
 class MemberSummary(_Frozen):
     """What the member screen shows.
 

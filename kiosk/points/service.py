@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from kiosk.antifraud.quiz import EarnResult
+from kiosk.framework.earning import EarnResult
 from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
 
 

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk.platform.backend_config import DEFAULT_SEED
 from kiosk.platform.project import PROJECT_ROOT
 from kiosk.violations.id_numbers import check_character
 from kiosk.violations.plates import DIGITS, NEW_ENERGY_SMALL_FIRST, SERIAL_CHARS, SERIAL_LETTERS
@@ -28,7 +29,6 @@ from kiosk.violations.regions import RegionTable, expected_secret, load_regions
 from kiosk.violations.service import Capture
 
 DEMO_DIR = PROJECT_ROOT / "config" / "demo"
-DEFAULT_SEED = 20261123
 DEFAULT_VEHICLES = 1200
 REFERENCE_DATE = date(2026, 11, 20)  # generated records end here: the data must not move
 

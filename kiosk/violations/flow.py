@@ -38,7 +38,7 @@ from typing import Any, cast
 
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_id_number, mask_plate
@@ -211,6 +211,7 @@ class ChoosePlateType(Step["ViolationsFlow"]):
 
     name = PLATE_TYPE
     prompt = "violations.prompt.plate_type"
+    moves = on(back=CHOOSE_MODE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "choose":
@@ -218,8 +219,6 @@ class ChoosePlateType(Step["ViolationsFlow"]):
             if code in PLATE_TYPES:
                 flow.data.plate_type = code
                 flow.go(PLATE_ENTRY)
-        elif event.name == "back":
-            flow.go(CHOOSE_MODE)
 
 
 class PlateEntry(Step["ViolationsFlow"]):
@@ -227,6 +226,7 @@ class PlateEntry(Step["ViolationsFlow"]):
 
     name = PLATE_ENTRY
     prompt = "violations.prompt.plate_entry"
+    moves = on(back=PLATE_TYPE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "submit":
@@ -247,8 +247,6 @@ class PlateEntry(Step["ViolationsFlow"]):
                 flow.plate_problem = problem.key if problem else None
             else:
                 flow._accept_plate()
-        elif event.name == "back":
-            flow.go(PLATE_TYPE)
 
 
 class PlateConfirm(Step["ViolationsFlow"]):
@@ -283,6 +281,7 @@ class SecretEntry(Step["ViolationsFlow"]):
 
     name = SECRET
     prompt = "violations.prompt.secret"
+    moves = on(back=PLATE_ENTRY)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         kind = flow.secret_kind
@@ -294,8 +293,6 @@ class SecretEntry(Step["ViolationsFlow"]):
                 flow.go(LOOKING_UP)
             else:
                 flow.secret_problem = f"violations.secret.invalid_{kind.value}"
-        elif event.name == "back":
-            flow.go(PLATE_ENTRY)
 
 
 class LicenceEntry(Step["ViolationsFlow"]):
@@ -303,6 +300,7 @@ class LicenceEntry(Step["ViolationsFlow"]):
 
     name = LICENCE_ENTRY
     prompt = "violations.prompt.licence_entry"
+    moves = on(back=CHOOSE_MODE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "submit":
@@ -319,8 +317,6 @@ class LicenceEntry(Step["ViolationsFlow"]):
                 flow.data.licence_number = check.number
                 flow.data.file_number = file_number
                 flow.go(LOOKING_UP)
-        elif event.name == "back":
-            flow.go(CHOOSE_MODE)
 
 
 class LookingUp(Busy["ViolationsFlow"]):
@@ -367,6 +363,7 @@ class Results(Step["ViolationsFlow"]):
 
     name = RESULTS
     prompt = "violations.prompt.results"
+    moves = on(again=CHOOSE_MODE, done=DONE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "open":
@@ -377,12 +374,8 @@ class Results(Step["ViolationsFlow"]):
         elif event.name == "print":
             flow.data.selected = None
             flow.go(RECEIPT)
-        elif event.name == "again":
-            flow.go(CHOOSE_MODE)
         elif event.name == "back":
             flow.go(flow.entry_state())
-        elif event.name == "done":
-            flow.go(DONE)
 
 
 class Pending(Step["ViolationsFlow"]):
@@ -390,14 +383,11 @@ class Pending(Step["ViolationsFlow"]):
 
     name = PENDING
     prompt = "violations.prompt.pending"
+    moves = on(again=CHOOSE_MODE, done=DONE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "retry" and flow.retry_in_s() <= 0:
             flow.go(LOOKING_UP)
-        elif event.name == "again":
-            flow.go(CHOOSE_MODE)
-        elif event.name == "done":
-            flow.go(DONE)
 
 
 class ErrorState(Step["ViolationsFlow"]):
@@ -409,16 +399,13 @@ class ErrorState(Step["ViolationsFlow"]):
 
     name = ERROR
     prompt = "violations.prompt.error"
+    moves = on(again=CHOOSE_MODE, done=DONE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "retry" and flow.can_retry:
             flow.go(LOOKING_UP)
         elif event.name == "back":
             flow.go(flow.error_back_state())
-        elif event.name == "again":
-            flow.go(CHOOSE_MODE)
-        elif event.name == "done":
-            flow.go(DONE)
 
     def exit(self, flow: Flow[Any]) -> None:
         _as_violations(flow).error = None
@@ -429,15 +416,12 @@ class RecordDetail(Step["ViolationsFlow"]):
 
     name = RECORD_DETAIL
     prompt = "violations.prompt.record_detail"
+    moves = on(print=RECEIPT, done=DONE)
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
-        if event.name == "print":
-            flow.go(RECEIPT)
-        elif event.name == "back":
+        if event.name == "back":
             flow.data.selected = None
             flow.go(RESULTS)
-        elif event.name == "done":
-            flow.go(DONE)
 
 
 class ReceiptState(Step["ViolationsFlow"]):
@@ -445,15 +429,14 @@ class ReceiptState(Step["ViolationsFlow"]):
 
     name = RECEIPT
     prompt = "violations.prompt.receipt"
+    moves = on(printed=DONE, done=DONE)
 
     def enter(self, flow: Flow[Any]) -> None:
         f = _as_violations(flow)
         f.data.receipt = f.build_receipt()
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
-        if event.name in ("printed", "done"):
-            flow.go(DONE)
-        elif event.name == "back":
+        if event.name == "back":
             flow.go(RECORD_DETAIL if flow.data.selected is not None else RESULTS)
 
 

@@ -1,45 +1,48 @@
-"""Connects the anti-fraud content, the mirror and the quiz to their screen."""
+"""The anti-fraud feature: its tile, the content, the mirror and the quiz, which pays points
+through the framework's earner and recognises a points card through its member cards."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from devices.scan_payload import PayloadKind, ScanEvent
+from kiosk.antifraud import SERVICE
 from kiosk.antifraud.mirror import MirrorFlow
 from kiosk.antifraud.quiz import QuizReward
 from kiosk.antifraud.quiz_flow import QuizFlow
 from kiosk.framework.flow import Flow
 from ui.antifraud.screen import AntifraudScreen
-
-if TYPE_CHECKING:
-    from ui.shell.window import Shell
+from ui.framework.feature import Feature, Host
 
 log = logging.getLogger(__name__)
 
 
-class AntifraudController:
+class AntifraudFeature(Feature):
     """Browse, mirror and quiz; the quiz pays points once a day through ``earner``."""
 
-    service_id = "antifraud"
+    service = SERVICE
 
-    def __init__(self, shell: Shell) -> None:
-        self.shell = shell
-        self.screen = AntifraudScreen(shell.ctx.content)
-        shell.add_screen(self.screen)
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
+        ctx = host.ctx
+        self.screen = AntifraudScreen(ctx.content)
+        self.add_screen(self.screen)
         self.screen.scenario_chosen = self.start_mirror
         self.screen.menu.mirror.clicked.connect(lambda: self.screen.show_page("scenarios"))
         self.screen.menu.quiz.clicked.connect(self.start_quiz)
         self.screen.home_button.clicked.connect(self.go_home)
         self.screen.card.back.clicked.connect(self._spoke)
         self.flow: Flow[Any] | None = None
-        self.earner: Any = None  # a PointsEarner, when the points service is configured
-        self.reward = QuizReward()
+        # Points go through the framework's earner: the points back end, built on first use.
+        self.earner: Any = ctx.earner
+        self.reward = QuizReward(points_per_day=ctx.config.points.quiz_points_per_day)
 
     def start(self) -> None:
         """A resident chose the service."""
         self.screen.show_page("menu")
-        self.shell.show_screen(self.screen.name)
+        self.host.show_screen(self.screen.name)
 
     def go_home(self) -> None:
         """Leaves anti-fraud for the home screen."""
@@ -47,11 +50,11 @@ class AntifraudController:
             self.flow.finish("cancelled")
         self.flow = None
         self.screen.mirror.view.detach()
-        self.shell.show_screen("home")
+        self.host.show_screen("home")
 
     def _spoke(self) -> None:
-        if self.shell.voice_on():
-            self.shell.speak_prompt()
+        if self.host.voice_on():
+            self.host.speak_prompt()
 
     def _follow(self, flow: Flow[Any], refresh: Callable[[], None]) -> None:
         self.flow = flow
@@ -62,16 +65,16 @@ class AntifraudController:
 
         flow.flow_did_enter_state.append(entered)
         flow.flow_did_finish.append(lambda _f, _o: self._finished())
-        self.shell.attach_flow(flow, home_screen=None)
+        self.host.attach_flow(flow, home_screen=None)
 
     def start_mirror(self, scenario_id: str) -> None:
         """The mirror: the camera picture fills the page and the scenario plays over it."""
-        ctx = self.shell.ctx
+        ctx = self.host.ctx
         flow = MirrorFlow(
             ctx.clock,
             ctx.failsafes,
             ctx.content.scenarios[scenario_id],
-            language=self.shell.language,
+            language=self.host.language,
         )
         self.screen.mirror.flow = flow
         self._follow(flow, self.screen.mirror.refresh)
@@ -81,20 +84,27 @@ class AntifraudController:
 
     def start_quiz(self) -> None:
         """Questions from the bank; points once a day for a member who scans their card."""
-        ctx = self.shell.ctx
+        ctx = self.host.ctx
         flow = QuizFlow(
             ctx.clock,
             ctx.failsafes,
             ctx.content.quiz,
             earner=self.earner,
             reward=self.reward,
-            runner=self.shell.runner,
-            language=self.shell.language,
+            runner=self.host.runner,
+            language=self.host.language,
         )
         self.screen.quiz.flow = flow
         self._follow(flow, self.screen.quiz.refresh)
         flow.start()
         self.screen.show_page("quiz")
+
+    def scanned(self, event: ScanEvent) -> bool:
+        """A points card during the quiz identifies who earns its points."""
+        if event.kind is not PayloadKind.MEMBER_TOKEN or not isinstance(self.flow, QuizFlow):
+            return False
+        member = self.host.ctx.member_cards.member_id(event.text)
+        return bool(member) and self.member_scanned(member)
 
     def member_scanned(self, member_id: str) -> bool:
         """A verified member during the quiz; True if the quiz took it."""
@@ -108,7 +118,7 @@ class AntifraudController:
     def _finished(self) -> None:
         self.flow = None
         self.screen.mirror.view.detach()
-        if self.shell.current is self.screen:
+        if self.host.current is self.screen:
             self.screen.show_page("menu")
 
     def tick(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
 
+from devices.scan_payload import PayloadKind
 from kiosk.app import AppContext
 from kiosk.framework.i18n import tr
 from ui.framework.screen import label
@@ -14,6 +15,10 @@ class MaintenancePage(QWidget):
     """One page; ``refresh()`` runs whenever the page is shown or the shell ticks."""
 
     key = ""
+    claims: frozenset[PayloadKind] = frozenset()  # scans this page takes while it is up
+
+    def scanned(self, text: str) -> None:
+        """A scan of a claimed kind while the maintenance screen is up."""
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()

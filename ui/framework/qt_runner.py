@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.framework.jobs import ThreadRunner
+from kiosk.framework.jobs import Job, OnFailure, OnSuccess, ThreadRunner
+
+T = TypeVar("T")
 
 
 class GuiDelivery(QObject):
@@ -36,12 +38,7 @@ class QtRunner:
         self.delivery = GuiDelivery(parent)
         self._runner = ThreadRunner(self.delivery.post, name=name)
 
-    def submit(
-        self,
-        work: Callable[[], Any],
-        on_success: Callable[[Any], None],
-        on_failure: Callable[[BaseException], None],
-    ) -> None:
+    def submit(self, work: Job[T], on_success: OnSuccess[T], on_failure: OnFailure) -> None:
         """Runs ``work`` on the worker; one callback follows on the GUI thread."""
         self._runner.submit(work, on_success, on_failure)
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 
 from kiosk.app import AppContext
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import button, label
-from ui.maintenance.page import MaintenancePage
 
 EXIT_RESTART = 75  # systemd restarts the unit (Restart=always)
 EXIT_TO_DESKTOP = 64  # the unit's RestartPreventExitStatus: stay stopped

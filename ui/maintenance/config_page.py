@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QGridLayout
 
 from kiosk.app import AppContext
 from kiosk.platform.config_loader import leaf_keys
+from ui.framework.maintenance_page import MaintenancePage, scrolling_text
 from ui.framework.screen import button, label
-from ui.maintenance.page import MaintenancePage, scrolling_text
 
 OVERRIDES: tuple[tuple[str, str, list[Any]], ...] = (
     ("maint.config.volume", "ui.volume", list(range(0, 101, 10))),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.app import AppContext
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import label
-from ui.maintenance.page import MaintenancePage
 
 
 class CountersPage(MaintenancePage):

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel
 from devices.scan_payload import ScanEvent, ScanRejected
 from kiosk.app import AppContext
 from kiosk.framework.receipts import technician_test_receipt
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import button, label
-from ui.maintenance.page import MaintenancePage
 
 
 class DevicesPage(MaintenancePage):

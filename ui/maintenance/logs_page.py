@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kiosk.app import AppContext
 from kiosk.platform.diag_report import recent_log_entries
+from ui.framework.maintenance_page import MaintenancePage, scrolling_text
 from ui.framework.screen import label
-from ui.maintenance.page import MaintenancePage, scrolling_text
 
 
 class LogsPage(MaintenancePage):

@@ -8,8 +8,8 @@ from PySide6.QtCore import Signal
 
 from kiosk.app import AppContext
 from kiosk.platform.network_check import Reachability, check_url
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import button, label
-from ui.maintenance.page import MaintenancePage
 
 
 class NetworkPage(MaintenancePage):

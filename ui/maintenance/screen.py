@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devices.scan_payload import ScanEvent
 from kiosk.app import AppContext
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import Screen, button, label
 from ui.maintenance.actions_page import ActionsPage
 from ui.maintenance.config_page import ConfigPage
@@ -20,7 +22,6 @@ from ui.maintenance.counters_page import CountersPage
 from ui.maintenance.devices_page import DevicesPage
 from ui.maintenance.logs_page import LogsPage
 from ui.maintenance.network_page import NetworkPage
-from ui.maintenance.page import MaintenancePage
 
 
 class MaintenanceScreen(Screen):
@@ -79,6 +80,14 @@ class MaintenanceScreen(Screen):
         self.tab_buttons[page.key] = b
         self.tabs.addWidget(b, i // 4, i % 4)
         self.stack.addWidget(page)
+
+    def scanned(self, event: ScanEvent) -> None:
+        """A scan while the screen is up goes to the first page that claims its kind."""
+        for page in self.pages:
+            if event.kind in page.claims:
+                self.show_page(page.key)
+                page.scanned(event.text)
+                return
 
     def add_page(self, page: MaintenancePage) -> None:
         """Adds a page that needs more than the context (e.g. a service)."""

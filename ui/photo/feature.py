@@ -1,5 +1,6 @@
-"""Connects the ID photo flow to the camera, live guidance, its screen, the printer and
-the session. Guidance runs on its own thread and only ever analyses the newest frame."""
+"""The ID photo feature: its tile, the flow with the camera, live guidance, its screen and
+receipt, and the outbox of photos waiting for the photo service. Guidance runs on its own
+thread and only ever analyses the newest frame."""
 
 from __future__ import annotations
 
@@ -12,17 +13,17 @@ from devices.camera import Camera, Frame
 from devices.health import HealthLevel
 from kiosk.framework.flow import Flow
 from kiosk.framework.session import EndReason
+from kiosk.photo import SERVICE
 from kiosk.photo.flow import IdPhotoFlow
-from kiosk.photo.guidance import Guidance, GuidanceResult
 from kiosk.photo.outbox import PhotoOutbox
-from kiosk.photo.pipeline import IdPhotoMaker, PhotoResult
 from kiosk.photo.presets import load_presets
-from kiosk.photo.service import LocalPhotoService
 from kiosk.platform.config_schema import PhotoConfig
+from ui.framework.feature import Feature, Host
 from ui.photo.screen import IdPhotoScreen
 
 if TYPE_CHECKING:
-    from ui.shell.window import Shell
+    from kiosk.photo.guidance import GuidanceResult
+    from kiosk.photo.pipeline import IdPhotoMaker, PhotoResult
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class GuidanceWorker:
             self._wake.notify()
 
     def _loop(self) -> None:
+        from kiosk.photo.guidance import Guidance  # mediapipe loads here, off the GUI thread
+
         guidance = Guidance(self.preset)  # mediapipe graphs live on this thread
         try:
             while True:
@@ -99,20 +102,19 @@ class _ConfiguredMaker:
         )
 
 
-class IdPhotoController:
-    """One ID photo flow per visit."""
+class IdPhotoFeature(Feature):
+    """One ID photo flow per visit; photos go to the configured photo service."""
 
-    service_id = "id_photo"
+    service = SERVICE
 
-    def __init__(self, shell: Shell) -> None:
-        self.shell = shell
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.screen = IdPhotoScreen()
-        shell.add_screen(self.screen)
+        self.add_screen(self.screen)
         self.flow: IdPhotoFlow | None = None
         self.worker: GuidanceWorker | None = None
         self._maker: IdPhotoMaker | None = None
-        ctx = shell.ctx
-        self.service = LocalPhotoService(ctx.data_dir / "photos" / "intake.sqlite3")
+        ctx = host.ctx
         self.outbox = PhotoOutbox(
             ctx.data_dir / "photo_outbox",
             ctx.data_dir / "keys" / "photo_outbox.key",
@@ -124,34 +126,28 @@ class IdPhotoController:
     def maker(self) -> _ConfiguredMaker:
         """The still pipeline (its models load on first use, on the worker thread)."""
         if self._maker is None:
+            from kiosk.photo.pipeline import IdPhotoMaker
+
             self._maker = IdPhotoMaker()
-        return _ConfiguredMaker(self._maker, self.shell.ctx.config.photo)
+        return _ConfiguredMaker(self._maker, self.host.ctx.config.photo)
 
     def start(self) -> None:
         """A resident chose the service."""
-        ctx = self.shell.ctx
+        ctx = self.host.ctx
         flow = IdPhotoFlow(
             ctx.clock,
             ctx.failsafes,
             presets=load_presets(),
             maker=self.maker(),
-            service=self.service,
+            service=ctx.backends.photo(),
             outbox=self.outbox,
-            runner=self.shell.runner,
+            runner=self.host.runner,
             terminal_id=ctx.config.terminal.id,
             nobody_help_s=ctx.config.photo.nobody_help_s,
         )
         flow.staff_hint = dict(ctx.config.ui.staff_hint)
         self.flow = flow
-        flow.flow_did_enter_state.append(self._entered)
-        flow.flow_did_finish.append(self._finished)
-        session = ctx.sessions.session
-        if session is not None:
-            session.on_wipe(flow.data.wipe)
-        self.shell.attach_flow(flow)
-        self.screen.bind(flow)
-        self.shell.show_screen(self.screen.name)
-        flow.start()
+        self.run_flow(flow, self.screen, entered=self._entered, finished=self._finished)
 
     def _entered(self, flow: Flow[Any], old: str, new: str) -> None:
         assert isinstance(flow, IdPhotoFlow)
@@ -160,20 +156,20 @@ class IdPhotoController:
         elif old == "live":
             self._stop_live()
         if new == "done":
-            self.shell.print_receipt(flow.receipt(self.shell.language))
+            self.host.print_receipt(flow.receipt(self.host.language))
         self.screen.show_flow()
-        if self.shell.voice_on():
-            self.shell.speak_prompt()
+        if self.host.voice_on():
+            self.host.speak_prompt()
 
     def _start_live(self, flow: IdPhotoFlow) -> None:
-        camera = self.shell.ctx.devices.camera
+        camera = self.host.ctx.devices.camera
         self.screen.live.view.attach(camera)
         if camera.health.level is not HealthLevel.READY:
             flow.send("camera_lost")
             return
         if self.worker is None:
             self.worker = GuidanceWorker(
-                camera, flow.data.preset_id, self.shell.runner.delivery.post, self._on_guidance
+                camera, flow.data.preset_id, self.host.runner.delivery.post, self._on_guidance
             )
 
     def _stop_live(self) -> None:
@@ -188,9 +184,9 @@ class IdPhotoController:
             return
         flow.send("guidance", result=result, frame=image)
         self.screen.show_flow()
-        if self.shell.voice_on() and result.message_key != self._last_spoken:
+        if self.host.voice_on() and result.message_key != self._last_spoken:
             self._last_spoken = result.message_key
-            self.shell.speak_prompt()
+            self.host.speak_prompt()
 
     def _finished(self, _flow: Flow[Any], outcome: str) -> None:
         self._stop_live()
@@ -198,11 +194,11 @@ class IdPhotoController:
         self.screen.wipe()
         if outcome == "completed":
             # "then the session ends": the photo, the code and the screens are wiped
-            self.shell.end_session(EndReason.COMPLETED)
+            self.host.end_session(EndReason.COMPLETED)
 
     def tick(self) -> None:
         """Camera loss, the nobody-there hint, and outbox retries."""
-        ctx = self.shell.ctx
+        ctx = self.host.ctx
         flow = self.flow
         if flow is not None and flow.state == "live":
             if ctx.devices.camera.health.level is not HealthLevel.READY:
@@ -212,8 +208,8 @@ class IdPhotoController:
         now = ctx.clock.monotonic()
         if now >= self._next_retry and self.outbox.pending():
             self._next_retry = now + OUTBOX_RETRY_S
-            self.shell.runner.submit(
-                lambda: self.outbox.retry(self.service),
+            self.host.runner.submit(
+                lambda: self.outbox.retry(ctx.backends.photo()),
                 lambda outcome: log.info("photo outbox: %d sent", len(outcome.sent)),
                 lambda error: log.warning("photo outbox retry failed: %r", error),
             )
@@ -223,4 +219,3 @@ class IdPhotoController:
         self._stop_live()
         if self._maker is not None:
             self._maker.close()
-        self.service.close()

@@ -1,74 +1,66 @@
-"""Connects the points flow to its screen, the scanner, the printer and the session."""
+"""The points feature: its tile, a scanned card starting a visit, the redemption flow, the
+voucher receipt, and the staff's voucher page in maintenance mode."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from devices.health import HealthLevel
+from devices.scan_payload import PayloadKind, ScanEvent
 from kiosk.framework.flow import Flow
-from kiosk.points.factory import build_points_service
+from kiosk.points import SERVICE
 from kiosk.points.flow import PointsFlow
-from kiosk.points.service import PointsService
+from ui.framework.feature import Feature, Host
 from ui.points.pages import PointsScreen
-
-if TYPE_CHECKING:
-    from ui.shell.window import Shell
+from ui.points.vouchers_page import VouchersPage
 
 log = logging.getLogger(__name__)
 
 
-class PointsController:
-    """One redemption flow per visit; the service is built on first use and kept."""
+class PointsFeature(Feature):
+    """One redemption flow per visit on the configured back end; a points card scanned on
+    the attract or home screen starts one."""
 
-    service_id = "points"
+    service = SERVICE
+    starts_on = frozenset({PayloadKind.MEMBER_TOKEN})
 
-    def __init__(self, shell: Shell) -> None:
-        self.shell = shell
+    def __init__(self, host: Host) -> None:
+        super().__init__(host)
         self.screen = PointsScreen()
-        shell.add_screen(self.screen)
+        self.add_screen(self.screen)
         self.flow: PointsFlow | None = None
-        self._service: PointsService | None = None
+        ctx = host.ctx
+        self.vouchers = VouchersPage(ctx, ctx.backends.points, host.runner.submit)
+        host.add_maintenance_page(self.vouchers)
 
-    def service(self) -> PointsService:
-        """The configured points service (embedded demo ledger or the center)."""
-        if self._service is None:
-            ctx = self.shell.ctx
-            self._service = build_points_service(
-                ctx.config.backend,
-                ctx.config.points,
-                data_dir=ctx.data_dir,
-                terminal_id=ctx.config.terminal.id,
-                clock=ctx.clock,
-            )
-        return self._service
+    def start_with_scan(self, event: ScanEvent) -> bool:
+        self.start(scanned=event.text)
+        return True
+
+    def scanned(self, event: ScanEvent) -> bool:
+        return event.kind is PayloadKind.MEMBER_TOKEN and self.card_scanned(event.text)
 
     def start(self, scanned: str = "") -> None:
         """A resident chose the service (or scanned a card at home)."""
-        ctx = self.shell.ctx
+        ctx = self.host.ctx
         flow = PointsFlow(
             ctx.clock,
             ctx.failsafes,
-            self.service(),
+            ctx.backends.points(),
             ctx.config.points,
-            runner=self.shell.runner,
+            runner=self.host.runner,
             terminal_id=ctx.config.terminal.id,
-            language=self.shell.language,
+            language=self.host.language,
         )
         self.flow = flow
-        flow.flow_did_enter_state.append(self._entered)
-        flow.flow_did_finish.append(lambda _f, _o: self._finished())
-        session = ctx.sessions.session
-        if session is not None:
-            session.on_wipe(flow.wipe)
-        self.shell.attach_flow(flow)
-        self.screen.bind(flow)
-        self.shell.show_screen(self.screen.name)
-        flow.start()
+        self.run_flow(
+            flow, self.screen, entered=self._entered, finished=lambda _f, _o: self._finished()
+        )
         if scanned:
-            self.scanned(scanned)
+            self.card_scanned(scanned)
 
-    def scanned(self, text: str) -> bool:
+    def card_scanned(self, text: str) -> bool:
         """A member card scanned while the flow waits for one; True if it was taken."""
         flow = self.flow
         if flow is None or flow.state not in ("scan", "token_refused"):
@@ -83,16 +75,16 @@ class PointsController:
         assert isinstance(flow, PointsFlow)
         self.screen.show_flow()
         if new == "voucher" and flow.data.receipt is not None:
-            printer = self.shell.ctx.devices.printer
+            printer = self.host.ctx.devices.printer
             self.screen.receipt_printed = printer.health.level is not HealthLevel.OFFLINE
             if self.screen.receipt_printed:
-                self.shell.print_receipt(flow.data.receipt)
+                self.host.print_receipt(flow.data.receipt)
             else:
                 # not sent at all: the voucher stays "unprinted" and can be reprinted later
                 flow.send("print_failed")
             self.screen.show_flow()
-        if self.shell.voice_on():
-            self.shell.speak_prompt()
+        if self.host.voice_on():
+            self.host.speak_prompt()
 
     def _finished(self) -> None:
         self.flow = None
@@ -100,14 +92,8 @@ class PointsController:
 
     def tick(self) -> None:
         """Lets the flow notice background answers and deadlines."""
-        if self.flow is not None and self.shell.current is self.screen:
+        if self.flow is not None and self.host.current is self.screen:
             state = self.flow.state
             self.flow.tick()
             if self.flow is not None and self.flow.state != state:
                 self.screen.show_flow()
-
-    def close(self) -> None:
-        """Closes the service."""
-        if self._service is not None:
-            self._service.close()
-            self._service = None

@@ -9,14 +9,15 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout
 
+from devices.scan_payload import PayloadKind
 from kiosk.app import AppContext
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.service_errors import ServiceError
 from kiosk.points.errors import PointsRejected
 from kiosk.points.model import Voucher
 from kiosk.points.vouchers import normalize_code
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import button, label
-from ui.maintenance.page import MaintenancePage
 
 PointsServiceGetter = Callable[[], Any]
 
@@ -29,6 +30,7 @@ class VouchersPage(MaintenancePage):
     """
 
     key = "vouchers"
+    claims = frozenset({PayloadKind.VOUCHER})
     answered = Signal(object)
 
     def __init__(

@@ -1,5 +1,8 @@
 """Starts the kiosk: configuration, logging, devices, the Qt application and its window.
 
+The first attract frame comes first: the devices' threads and the fleet agent (with the
+HTTP stack and python-tuf it imports on its own thread) start only once it is painted.
+
 Under systemd (``Type=notify``) it reports ready after the first painted frame and pings
 the watchdog from a timer on the GUI event loop, so a frozen GUI stops the pings and is
 restarted. Three unclean exits within five minutes start it in safe mode.
@@ -13,20 +16,26 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from kiosk.app import build_context
-from kiosk.fleet.agent import FleetAgent
+from kiosk.app import AppContext, build_context
 from kiosk.platform.crash_guard import CrashGuard
 from kiosk.platform.log_setup import setup_logging
 from kiosk.platform.watchdog import SystemdNotifier
 from ui.shell.window import Shell
 
+if TYPE_CHECKING:
+    from kiosk.fleet.agent import FleetAgent
+
 log = logging.getLogger(__name__)
 
 CLEAN_EXIT_CODES = {0, 64, 75}  # quit, exit to desktop, restart requested
+# Starts what the first frame does not need even if no paint is reported (a hidden window).
+LATE_START_FALLBACK_MS = 3000
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -43,28 +52,22 @@ def run_app(args: argparse.Namespace) -> int:
         log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    ctx.devices.start()
     shell = Shell(ctx)
     shell.exit_requested.connect(app.exit)
     notifier = SystemdNotifier()
-    _watch(shell, app, notifier, args)
-    # The fleet agent polls on its own thread; a change that needs a restart waits for the
-    # end of the current session (the shell decides when).
-    agent = FleetAgent(
-        config.fleet,
-        ctx.config_store,
-        data_dir=ctx.data_dir,
-        on_restart_needed=lambda request: shell.runner.delivery.post(
-            lambda: shell.restart_between_sessions(request.reason)
-        ),
-        devices=ctx.devices.all,
-        failsafe=ctx.failsafes,
-        crash_guard_path=ctx.data_dir / "crash" / "runs.json",
-        counters=ctx.counters.all,
-        paper=lambda: str(ctx.devices.printer.status()),
-    )
-    shell.bridge.watch_health(agent)
-    agent.start()
+    agents: list[FleetAgent] = []
+
+    def start_the_rest() -> None:
+        try:
+            ctx.devices.start()
+            agents.append(_start_fleet_agent(ctx, shell))
+        except Exception:
+            # as fatal as when all this ran before the first frame: a crash, not a half-built
+            # kiosk (the crash guard counts it)
+            log.exception("start-up failed after the first frame")
+            app.exit(1)
+
+    _watch(shell, app, notifier, args, after_first_paint=_once(start_the_rest))
     if args.windowed or args.size:
         if args.size:
             w, h = (int(v) for v in args.size.lower().split("x"))
@@ -91,7 +94,8 @@ def run_app(args: argparse.Namespace) -> int:
         return code
     finally:
         notifier.stopping()
-        agent.stop()
+        for agent in agents:
+            agent.stop()
         shell.shutdown()
         ctx.close()
         if code in CLEAN_EXIT_CODES:
@@ -100,19 +104,64 @@ def run_app(args: argparse.Namespace) -> int:
         log.info("kiosk exits with %d", code)
 
 
+def _start_fleet_agent(ctx: AppContext, shell: Shell) -> FleetAgent:
+    """Builds and starts the fleet agent. It polls on its own thread; a change that needs
+    a restart waits for the end of the current session (the shell decides when)."""
+    from kiosk.fleet.agent import FleetAgent
+
+    agent = FleetAgent(
+        ctx.config.fleet,
+        ctx.config_store,
+        data_dir=ctx.data_dir,
+        on_restart_needed=lambda request: shell.runner.delivery.post(
+            lambda: shell.restart_between_sessions(request.reason)
+        ),
+        devices=ctx.devices.all,
+        failsafe=ctx.failsafes,
+        crash_guard_path=ctx.data_dir / "crash" / "runs.json",
+        counters=ctx.counters.all,
+        paper=lambda: str(ctx.devices.printer.status()),
+    )
+    shell.bridge.watch_health(agent)
+    agent.start()
+    return agent
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    """``action``, run at most once however often the result is called."""
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            action()
+
+    return run
+
+
 def _watch(
-    shell: Shell, app: QApplication, notifier: SystemdNotifier, args: argparse.Namespace
+    shell: Shell,
+    app: QApplication,
+    notifier: SystemdNotifier,
+    args: argparse.Namespace,
+    *,
+    after_first_paint: Callable[[], None],
 ) -> None:
-    """Readiness, watchdog pings, and signals."""
+    """Readiness, the start of what the first frame does not need, watchdog pings, and
+    signals."""
 
     def first_paint() -> None:
         notifier.ready("attract screen shown")
         if getattr(args, "report_first_paint", False):
             print(f"first-paint {time.monotonic():.6f}", flush=True)
+        # after this paint has reached the screen, not inside it
+        QTimer.singleShot(0, after_first_paint)
 
     shell.attract.first_painted.connect(first_paint)
     if shell.ctx.safe_mode:
         QTimer.singleShot(0, first_paint)
+    QTimer.singleShot(LATE_START_FALLBACK_MS, after_first_paint)
     interval = notifier.ping_interval_ms()
     if interval:
         ping = QTimer(shell)

@@ -13,6 +13,9 @@ from kiosk.content.model import AnyItem
 from kiosk.content.playlist import Scheduler
 from kiosk.framework.clock import Clock
 from ui.framework.screen import Screen, label
+
+# Imported here, not where the player is made: importing QtMultimedia probes the system's
+# audio libraries, and its warnings belong to start-up, not to the first video.
 from ui.framework.widgets.video_player import VideoPlayer
 
 MAX_SKIPS = 8  # broken items in a row before falling back to the slogan slide
@@ -22,7 +25,8 @@ class AttractScreen(Screen):
     """Shown while nobody uses the terminal; a touch or a scan starts a session (the shell
     handles that). Plays the scheduler's items: text slides and fraud-type cards, images,
     and muted videos. A broken medium is reported to the scheduler (and so to health) and
-    skipped, never shown as a blank.
+    skipped, never shown as a blank. The video player (QtMultimedia) is made when the first
+    video comes up, so the first frame does not wait for it.
 
     Signals:
         first_painted(): emitted once, after the first paint (start-up measurement).
@@ -49,6 +53,8 @@ class AttractScreen(Screen):
         self.items_shown = 0
         self._started = 0.0
         self._painted = False
+        self._muted = muted
+        self._video: VideoPlayer | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(64, 64, 64, 64)
         layout.setSpacing(32)
@@ -73,17 +79,27 @@ class AttractScreen(Screen):
         for w in (self.slide_title, self.slide_image, self.slide_body):
             card_layout.addWidget(w)
         card_layout.addStretch(1)
-        self.video = VideoPlayer(muted=muted)
-        self.video.setObjectName("attract_video")
-        self.video.finished.connect(self._video_finished)
-        self.video.failed.connect(self._video_failed)
         self.stack.addWidget(self.card)
-        self.stack.addWidget(self.video)
         layout.addWidget(self.stack, 1)
         self.start_hint = label("", "hero", center=True)
         self.start_hint.setObjectName("touch_to_start")
         layout.addWidget(self.start_hint)
         self._apply_texts()
+
+    @property
+    def video(self) -> VideoPlayer:
+        """The one video player, made on first use."""
+        if self._video is None:
+            self._video = VideoPlayer(muted=self._muted)
+            self._video.setObjectName("attract_video")
+            self._video.finished.connect(self._video_finished)
+            self._video.failed.connect(self._video_failed)
+            self.stack.addWidget(self._video)
+        return self._video
+
+    def _stop_video(self) -> None:
+        if self._video is not None:
+            self._video.stop()
 
     def _apply_texts(self) -> None:
         self.title.setText(self.tr_("app.title"))
@@ -117,7 +133,7 @@ class AttractScreen(Screen):
 
     def stop(self) -> None:
         """Stops any video (a session started)."""
-        self.video.stop()
+        self._stop_video()
         self.item = None
 
     def restart(self) -> None:
@@ -135,7 +151,7 @@ class AttractScreen(Screen):
             self.stack.setCurrentWidget(self.video)
             self.video.play(path)
             return True
-        self.video.stop()
+        self._stop_video()
         self.stack.setCurrentWidget(self.card)
         self.slide_image.clear()
         self.slide_image.hide()

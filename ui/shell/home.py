@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -11,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.framework.catalog import SERVICES, Availability
+from kiosk.framework.catalog import Availability, ServiceInfo
 from kiosk.framework.i18n import has_translation
 from ui.framework.screen import Screen, button, label
 
@@ -58,12 +60,13 @@ class HomeScreen(Screen):
     help_requested = Signal()
     replay_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, services: Sequence[ServiceInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.services = tuple(services)
         self.elder = False
         self.landscape = False
         self.availability: dict[str, Availability] = {
-            s.id: Availability(False, "service.not_built") for s in SERVICES
+            s.id: Availability(False, "service.not_built") for s in self.services
         }
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 48, 48, 48)
@@ -80,7 +83,7 @@ class HomeScreen(Screen):
         self.grid = QGridLayout()
         self.grid.setSpacing(32)
         self.tiles: dict[str, Tile] = {}
-        for service in SERVICES:
+        for service in self.services:
             tile = Tile(f"tile_{service.id}")
             tile.clicked.connect(lambda _=False, sid=service.id: self.service_chosen.emit(sid))
             self.tiles[service.id] = tile
@@ -116,10 +119,10 @@ class HomeScreen(Screen):
             self.grid.removeWidget(tile)
         # Elder mode: fewer, bigger items per row; landscape has room for more columns.
         columns = (2 if self.elder else 4) if self.landscape else (1 if self.elder else 2)
-        for i, service in enumerate(SERVICES):
+        for i, service in enumerate(self.services):
             self.grid.addWidget(self.tiles[service.id], i // columns, i % columns)
-        rows = (len(SERVICES) + columns - 1) // columns
-        for r in range(len(SERVICES)):
+        rows = (len(self.services) + columns - 1) // columns
+        for r in range(len(self.services)):
             self.grid.setRowStretch(r, 1 if r < rows else 0)
 
     def set_landscape(self, landscape: bool) -> None:
@@ -144,7 +147,7 @@ class HomeScreen(Screen):
         self.elder_button.setText(self.tr_("home.elder_off" if self.elder else "home.elder_on"))
         self.replay_button.setText(self.tr_("home.replay"))
         self.help_button.setText(self.tr_("home.help"))
-        for service in SERVICES:
+        for service in self.services:
             tile = self.tiles[service.id]
             state = self.availability.get(service.id, Availability(False, "service.not_built"))
             if state.enabled:

@@ -7,6 +7,7 @@ shell shows them, turns touches and scans into events, and speaks each screen's 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -16,27 +17,24 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 from devices.receipt.document import Receipt
 from devices.scan_payload import PayloadKind, ScanEvent, ScanRejected
 from kiosk.app import AppContext
-from kiosk.framework.catalog import SERVICES, Availability, availability
+from kiosk.framework.catalog import Availability, availability
 from kiosk.framework.flow import FAILSAFE, Flow
 from kiosk.framework.i18n import tr
 from kiosk.framework.session import EndReason, Session
 from kiosk.maintenance.corner_taps import CornerTapDetector
-from ui.antifraud.controller import AntifraudController
 from ui.framework.device_bridge import DeviceBridge
+from ui.framework.feature import Feature, FeatureFactory
+from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.overlays import HelpOverlay, IdleWarning, Overlay, Toast
 from ui.framework.qt_runner import QtRunner
 from ui.framework.screen import Screen
 from ui.framework.theme import stylesheet
 from ui.maintenance.pin_pad import PinPadScreen
 from ui.maintenance.screen import MaintenanceScreen
-from ui.photo.controller import IdPhotoController
-from ui.points.controller import PointsController
-from ui.points.vouchers_page import VouchersPage
 from ui.shell.attract import AttractScreen
 from ui.shell.failsafe import FailsafeScreen
 from ui.shell.home import HomeScreen
 from ui.shell.safe_mode import SafeModeScreen
-from ui.violations.controller import ViolationsController
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +55,13 @@ class Shell(QMainWindow):
     screen_did_change = Signal(str)
     exit_requested = Signal(int)
 
-    def __init__(self, ctx: AppContext, *, tick_ms: int = 250) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        *,
+        tick_ms: int = 250,
+        features: Sequence[FeatureFactory] | None = None,
+    ) -> None:
         super().__init__()
         self.ctx = ctx
         config = ctx.config
@@ -71,40 +75,31 @@ class Shell(QMainWindow):
         hint = config.ui.staff_hint
         ctx.scheduler.check_media()
         self.attract = AttractScreen(ctx.scheduler, ctx.content, ctx.clock)
-        self.home = HomeScreen()
         self.failsafe = FailsafeScreen(hint)
         self.pin_pad = PinPadScreen()
         self.maintenance = MaintenanceScreen(ctx)
         self.safe_mode = SafeModeScreen(hint)
         self.screens: dict[str, Screen] = {}
-        for screen in (
-            self.attract,
-            self.home,
-            self.failsafe,
-            self.pin_pad,
-            self.maintenance,
-            self.safe_mode,
-        ):
+        for screen in (self.attract, self.failsafe, self.pin_pad, self.maintenance, self.safe_mode):
             self.add_screen(screen)
         m = config.maintenance
         self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
         self.runner = QtRunner(self)
-        self.controllers: dict[str, Any] = {
-            c.service_id: c
-            for c in (
-                IdPhotoController(self),
-                ViolationsController(self),
-                AntifraudController(self),
-                PointsController(self),
-            )
-        }
-        ctx.built_services.update(self.controllers)
-        self._connect_quiz_points()
-        self.vouchers = VouchersPage(ctx, self.controllers["points"].service, self.runner.submit)
-        self.maintenance.add_page(self.vouchers)
+        self.toast = Toast(self)
+        if features is None:
+            from ui.features import all_features
+
+            features = all_features()
+        # Each feature adds its screens and maintenance pages through the Host interface.
+        self.features: dict[str, Feature] = {}
+        for make in features:
+            feature = make(self)
+            self.features[feature.service_id] = feature
+        ctx.built_services.update(self.features)
+        self.home = HomeScreen([f.service for f in self.features.values()])
+        self.add_screen(self.home)
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, hint)
-        self.toast = Toast(self)
         self.overlays: list[Overlay] = [self.idle_warning, self.help]
 
         self.home.language_toggled.connect(self.toggle_language)
@@ -162,6 +157,14 @@ class Shell(QMainWindow):
         """Adds a screen to the stack (service issues add theirs)."""
         self.screens[screen.name] = screen
         self.stack.addWidget(screen)
+
+    def add_maintenance_page(self, page: MaintenancePage) -> None:
+        """Adds a feature's page to the maintenance screen."""
+        self.maintenance.add_page(page)
+
+    def notify(self, key: str, **fields: object) -> None:
+        """A short translated notice over the screen."""
+        self.toast.show_text(tr(key, self.language, **fields), self.ctx.clock.monotonic())
 
     @property
     def current(self) -> Screen:
@@ -377,24 +380,14 @@ class Shell(QMainWindow):
         self.flow = flow
 
     def choose_service(self, service_id: str) -> None:
-        """A tile was touched; flows register themselves with the shell as they are built."""
+        """A tile was touched: the feature behind it starts."""
         state = self.home.availability.get(service_id)
-        if state is None or not state.enabled:
+        feature = self.features.get(service_id)
+        if state is None or not state.enabled or feature is None:
             return
         self.ctx.counters.add(f"service.{service_id}")
         log.info("service chosen: %s", service_id)
-        controller = self.controllers.get(service_id)
-        if controller is not None:
-            controller.start()
-
-    def _connect_quiz_points(self) -> None:
-        """The quiz pays its daily points through the points service."""
-        antifraud = self.controllers["antifraud"]
-        points = self.controllers["points"]
-        antifraud.earner = _LazyEarner(points)
-        antifraud.reward = antifraud.reward.model_copy(
-            update={"points_per_day": self.ctx.config.points.quiz_points_per_day}
-        )
+        feature.start()
 
     def print_receipt(self, receipt: Receipt) -> None:
         """Sends a receipt to the printer; the job is stored first and never lost."""
@@ -407,7 +400,8 @@ class Shell(QMainWindow):
         health = self.ctx.health()
         enabled = set(self.ctx.config.services.enabled)
         result: dict[str, Availability] = {}
-        for service in SERVICES:
+        for feature in self.features.values():
+            service = feature.service
             result[service.id] = availability(
                 service,
                 built=service.id in self.ctx.built_services,
@@ -426,9 +420,8 @@ class Shell(QMainWindow):
             self.ctx.maintenance.activity()
             if self.maintenance.page is self.maintenance.devices:
                 self.maintenance.devices.show_scan(event)  # the scan test shows any code
-            elif event.kind is PayloadKind.VOUCHER and self.current is self.maintenance:
-                self.maintenance.show_page("vouchers")
-                self.vouchers.scanned(event.text)
+            elif self.current is self.maintenance:
+                self.maintenance.scanned(event)  # a page that claims the kind takes it
             return
         if event.kind is PayloadKind.TECHNICIAN_BADGE:
             outcome = self.ctx.maintenance.badge_scanned(event.text)
@@ -437,38 +430,34 @@ class Shell(QMainWindow):
                 name = badge.name if badge is not None else ""
                 self.open_pin_pad(tr("pin.badge_ok", self.language, name=name))
             else:
-                self.toast.show_text(
-                    tr(f"badge.{outcome}", self.language), self.ctx.clock.monotonic()
-                )
+                self.notify(f"badge.{outcome}")
             return
         if self.ctx.safe_mode or self.current.name in ("pin_pad", "maintenance"):
             return
-        if event.kind is PayloadKind.MEMBER_TOKEN and self._member_scanned(event.text):
+        if self._feature_takes(event):
             return
         if not self.ctx.sessions.active:
             self.start_session("scan")
         else:
             self.ctx.sessions.activity()
-        # Services claim the payload kinds they use as they are built; nothing claims any yet.
-        self.toast.show_text(tr("scan.unused", self.language), self.ctx.clock.monotonic())
+        self.notify("scan.unused")
 
-    def _member_scanned(self, text: str) -> bool:
-        """A points card: to the quiz for its reward, to a waiting points flow, or a new
-        points visit from the attract or home screen."""
-        points = self.controllers["points"]
-        if self.current.name == "antifraud":
-            member = _verify_member(text, self.ctx)
-            if member and self.controllers["antifraud"].member_scanned(member):
-                self.ctx.sessions.activity()
-                return True
-        if self.current.name == "points" and points.scanned(text):
+    def _feature_takes(self, event: ScanEvent) -> bool:
+        """The feature on show takes the scan first; on the attract or home screen, a
+        feature that starts on this kind of code (a points card) starts with it."""
+        owner = next((f for f in self.features.values() if self.current.name in f.screens), None)
+        if owner is not None and owner.scanned(event):
             self.ctx.sessions.activity()
             return True
-        if self.current.name in ("attract", "home") and "points" in self.ctx.built_services:
+        if self.current.name not in ("attract", "home"):
+            return False
+        for feature in self.features.values():
+            if event.kind not in feature.starts_on:
+                continue
             self.start_session("scan")
-            if self.home.availability.get("points", Availability(False)).enabled:
-                points.start(scanned=text)
-                return True
+            if self.home.availability.get(feature.service_id, Availability(False)).enabled:
+                return feature.start_with_scan(event)
+            return False
         return False
 
     def _on_scan_rejected(self, rejected: ScanRejected) -> None:
@@ -493,8 +482,8 @@ class Shell(QMainWindow):
         if self.current is self.attract:
             self.attract.advance(now)
             self.attract.set_time(clock.now())
-        for controller in self.controllers.values():
-            controller.tick()
+        for feature in self.features.values():
+            feature.tick()
         if self.idle_warning.isVisible():
             self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
         self.toast.expire(now)
@@ -536,32 +525,9 @@ class Shell(QMainWindow):
         self.tick_timer.stop()
         self.maintenance.shutdown()
         self.runner.stop()
-        for controller in self.controllers.values():
-            controller.close()
+        for feature in self.features.values():
+            feature.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
         self.ctx.voice.stop()
-
-
-class _LazyEarner:
-    """The quiz's PointsEarner, building the points service only when points are paid."""
-
-    def __init__(self, points: PointsController) -> None:
-        self.points = points
-
-    def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> Any:
-        return self.points.service().earn(member_id, points, idempotency_key, reason)
-
-
-def _verify_member(text: str, ctx: AppContext) -> str:
-    """The member id of a valid card token, or "" (the quiz only needs who it is)."""
-    from kiosk.points.errors import MemberTokenError
-    from kiosk.points.tokens import verify_member_token
-
-    try:
-        return verify_member_token(
-            text, ctx.config.points, now=ctx.clock.now().timestamp()
-        ).member_id
-    except MemberTokenError:
-        return ""

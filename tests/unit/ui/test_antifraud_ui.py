@@ -55,7 +55,7 @@ def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: S
     scenario = shell.ctx.content.scenarios[scenario_id]
     touch(qtbot, find(shell, f"antifraud_scenario_{scenario_id}"))
     assert text(shell, "mirror_heading") == scenario.title.zh_CN
-    view = shell.controllers["antifraud"].screen.mirror.view
+    view = shell.features["antifraud"].screen.mirror.view
     qtbot.waitUntil(lambda: view.latest() is not None, timeout=5000)  # the mirror shows the camera
     touch(qtbot, find(shell, "mirror_choice_0"))  # start
     step = scenario.steps[0]
@@ -63,7 +63,7 @@ def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: S
     unsafe = next(i for i, c in enumerate(step.choices) if not c.safe)
     touch(qtbot, find(shell, f"mirror_choice_{unsafe}"))
     assert "为什么危险" in text(shell, "mirror_text")
-    flow = shell.controllers["antifraud"].flow
+    flow = shell.features["antifraud"].flow
     while flow is not None and flow.state != "summary":
         if flow.state == "step":
             safe = next(i for i, c in enumerate(flow.step.choices) if c.safe)  # type: ignore[attr-defined]
@@ -73,14 +73,14 @@ def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: S
     summary = text(shell, "mirror_text")
     assert "次是安全的" in summary and step.warning_signs[0].zh_CN in summary
     touch(qtbot, find(shell, "mirror_choice_1"))  # done
-    assert shell.controllers["antifraud"].screen.page.key == "menu"
+    assert shell.features["antifraud"].screen.page.key == "menu"
 
 
 def test_quiz_one_question_at_a_time_with_explanations(qtbot: QtBot, shell: Shell) -> None:
     open_antifraud(qtbot, shell)
     touch(qtbot, find(shell, "antifraud_open_quiz"))
     touch(qtbot, find(shell, "quiz_action_0"))  # start
-    flow = shell.controllers["antifraud"].flow
+    flow = shell.features["antifraud"].flow
     total = flow.total  # type: ignore[attr-defined]
     for n in range(1, total + 1):
         assert text(shell, "quiz_heading") == f"第 {n} 题，共 {total} 题"

@@ -21,7 +21,7 @@ JPEG_START = b"\xff\xd8\xff"
 
 
 def flow_state(shell: Shell) -> str:
-    flow = shell.controllers["id_photo"].flow
+    flow = shell.features["id_photo"].flow
     return "" if flow is None else str(flow.state)
 
 

@@ -53,7 +53,7 @@ def scan(qtbot: QtBot, shell: Shell, text: str) -> None:
 
 
 def state(shell: Shell) -> str:
-    flow = shell.controllers["points"].flow
+    flow = shell.features["points"].flow
     return "" if flow is None else str(flow.state)
 
 
@@ -74,7 +74,7 @@ def test_scan_choose_confirm_and_a_printed_voucher(
     assert text(shell, "points_member_balance") == "可用积分 120"
     touch(qtbot, find(shell, "points_browse"))
     assert state(shell) == "catalogue"
-    flow = shell.controllers["points"].flow
+    flow = shell.features["points"].flow
     item = next(i for i in flow.items if flow.add_problem(i.id) is None)
     touch(qtbot, find(shell, f"points_item_{item.id}"))
     touch(qtbot, find(shell, "points_to_cart"))
@@ -89,11 +89,11 @@ def test_scan_choose_confirm_and_a_printed_voucher(
     data = shell.ctx.devices.printer.store.get(job.id).escpos  # type: ignore[union-attr]
     assert qr_payloads(data) == [f"VC1.{code.replace('-', '')}"]  # the dash is for reading
     assert "M20230517" not in escpos_to_text(data)
-    balance = shell.controllers["points"].service().member("M20230517").balance
+    balance = shell.ctx.backends.points().member("M20230517").balance
     assert (balance.available, balance.held) == (120 - item.points, item.points)
     touch(qtbot, find(shell, "points_voucher_done"))
     assert state(shell) == "" and shell.current is shell.home
-    voucher = shell.controllers["points"].service().voucher(code)
+    voucher = shell.ctx.backends.points().voucher(code)
     assert voucher.printed  # reported printed: not offered for reprint next time
 
 
@@ -116,7 +116,7 @@ def test_quiz_points_are_paid_once_a_day(
     qtbot: QtBot, points_shell: tuple[Shell, dict[str, str]]
 ) -> None:
     shell, tokens = points_shell
-    ledger = shell.controllers["points"].service()
+    ledger = shell.ctx.backends.points()
     before = ledger.member("M20230517").balance.available
     results: list[str] = []
     for _ in range(2):  # the same member finishes the quiz twice in a day
@@ -130,7 +130,7 @@ def test_quiz_points_are_paid_once_a_day(
         scan(qtbot, shell, tokens["rich"])
         assert "已识别" in text(shell, "quiz_detail")
         touch(qtbot, find(shell, "quiz_action_0"))
-        flow = shell.controllers["antifraud"].flow
+        flow = shell.features["antifraud"].flow
         for _n in range(flow.total):
             touch(qtbot, find(shell, "quiz_action_0"))  # any answer
             touch(qtbot, find(shell, "quiz_action_0"))  # next
@@ -162,7 +162,7 @@ def confirm_and_read_refusal(qtbot: QtBot, shell: Shell) -> str:
 
 def another_terminal(shell: Shell) -> Any:
     """The ledger as another kiosk sees it (the same database)."""
-    return shell.controllers["points"].service()
+    return shell.ctx.backends.points()
 
 
 def test_each_refusal_has_its_screen_and_holds_nothing(

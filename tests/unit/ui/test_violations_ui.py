@@ -31,13 +31,13 @@ def open_lookup(qtbot: QtBot, shell: Shell) -> None:
 
 
 def state(shell: Shell) -> str:
-    flow = shell.controllers["violations"].flow  # type: ignore[attr-defined]
+    flow = shell.features["violations"].flow  # type: ignore[attr-defined]
     return "" if flow is None else str(flow.state)
 
 
 def open_record(qtbot: QtBot, shell: Shell, index: int) -> None:
     card = find(shell, f"viol_record_{index}")
-    page = shell.controllers["violations"].screen.pages["results"]  # type: ignore[attr-defined]
+    page = shell.features["violations"].screen.pages["results"]  # type: ignore[attr-defined]
     page.area.ensureWidgetVisible(card)  # as a resident scrolls to it
     qtbot.wait(10)
     touch(qtbot, card)
@@ -64,7 +64,7 @@ def test_lookup_to_printed_summary(qtbot: QtBot, shell: Shell) -> None:
     summary = label_text(shell, "viol_results_summary")
     assert summary.startswith("苏E8***7") and "共12条记录" in summary
     assert PLATE not in " ".join(all_texts(shell))  # masked on screen after entry
-    flow = shell.controllers["violations"].flow  # type: ignore[attr-defined]
+    flow = shell.features["violations"].flow  # type: ignore[attr-defined]
     views = flow.data.views
     dates = [v.record.occurred_at for v in views]
     assert dates == sorted(dates, reverse=True)  # newest first
@@ -97,14 +97,14 @@ def test_a_plate_that_cannot_exist_is_refused_before_any_lookup(qtbot: QtBot, sh
     touch(qtbot, find(shell, "viol_plate_entry_next"))
     assert state(shell) == "plate_entry"
     assert label_text(shell, "viol_plate_entry_problem") != ""
-    assert shell.controllers["violations"].flow.data.outcome is None  # type: ignore[attr-defined]
+    assert shell.features["violations"].flow.data.outcome is None  # type: ignore[attr-defined]
 
 
 def test_an_o_typed_for_a_zero_is_asked_about_not_changed(qtbot: QtBot, shell: Shell) -> None:
     open_lookup(qtbot, shell)
     # the plate keyboard has no O key (plates have none): an engine-style keyboard would;
     # here the resident's O arrives through the field as typed text
-    page = shell.controllers["violations"].screen.pages["plate_entry"]  # type: ignore[attr-defined]
+    page = shell.features["violations"].screen.pages["plate_entry"]  # type: ignore[attr-defined]
     page.text = "苏E8O2K7"
     touch(qtbot, find(shell, "viol_plate_entry_next"))
     assert state(shell) == "plate_confirm"

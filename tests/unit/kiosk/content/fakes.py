@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.antifraud.quiz import EarnResult, EarnStatus
 from kiosk.content.model import Playlist
+from kiosk.framework.earning import EarnResult, EarnStatus
 
 
 @dataclass

@@ -9,8 +9,6 @@ from datetime import date, datetime
 import pytest
 
 from kiosk.antifraud.quiz import (
-    EarnResult,
-    EarnStatus,
     QuizOver,
     QuizReward,
     QuizSession,
@@ -28,6 +26,7 @@ from kiosk.antifraud.quiz_flow import (
 from kiosk.content.library import load_content
 from kiosk.content.model import QuizBank
 from kiosk.framework.clock import FakeClock
+from kiosk.framework.earning import EarnResult, EarnStatus
 from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
 from kiosk.framework.jobs import Mailbox, ThreadRunner
 from tests.support.runners import ManualRunner

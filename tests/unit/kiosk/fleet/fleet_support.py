@@ -20,10 +20,10 @@ from center.fleet.publish import PublishResult, publish, put_raw_document
 from center.fleet.repository import FleetRepository
 from center.fleet.service import FleetService
 from kiosk.fleet.agent import FleetAgent
-from kiosk.fleet.config import FleetConfig
 from kiosk.fleet.document import Audience
 from kiosk.framework.clock import Clock, FakeClock
 from kiosk.platform.config_loader import ConfigPaths, ConfigStore
+from kiosk.platform.fleet_config import FleetConfig
 from kiosk.violations.local import LocalViolationService
 from tests.support.uvicorn_server import UvicornThread
 

@@ -19,8 +19,8 @@ from center.auth import TerminalRegistry
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
+from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.service_errors import NotMatched
-from kiosk.points.config import PointsConfig
 from kiosk.points.http import HttpPointsService
 from kiosk.points.ledger import Ledger
 from kiosk.points.local import LocalPointsService

@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.antifraud.quiz import EarnStatus
+from kiosk.framework.earning import EarnStatus
+from kiosk.platform.points_config import QUIZ_REASON
 from kiosk.platform.service_errors import InvalidQuery
-from kiosk.points.config import QUIZ_REASON
 from kiosk.points.errors import (
     CancelNotAllowed,
     CardRevoked,

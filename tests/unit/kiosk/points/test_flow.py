@@ -15,8 +15,8 @@ from devices.receipt.escpos import render_escpos
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
 from kiosk.framework.i18n import LANGUAGES, has_translation
+from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.service_errors import ServiceTimeout, ServiceUnreachable
-from kiosk.points.config import PointsConfig
 from kiosk.points.errors import LimitReached, OutOfStock
 from kiosk.points.flow import (
     CART,
@@ -485,7 +485,8 @@ def test_the_demo_tokens_for_ui_tests_and_the_tour(
 
 
 def test_points_services_are_what_the_quiz_needs(service: LocalPointsService) -> None:
-    from kiosk.antifraud.quiz import EarnStatus, PointsEarner, QuizReward
+    from kiosk.antifraud.quiz import QuizReward
+    from kiosk.framework.earning import EarnStatus, PointsEarner
 
     earner: PointsEarner = service  # the quiz's protocol, checked by mypy
     k = QuizReward.idempotency_key("M20220815", NOW.date())

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.antifraud.quiz import EarnStatus
+from kiosk.framework.earning import EarnStatus
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
+from kiosk.platform.points_config import QUIZ_REASON
 from kiosk.platform.service_errors import (
     MalformedResponse,
     ServiceError,
@@ -21,7 +22,6 @@ from kiosk.platform.service_errors import (
     ServiceTimeout,
     ServiceUnreachable,
 )
-from kiosk.points.config import QUIZ_REASON
 from kiosk.points.errors import NotEnoughPoints
 from kiosk.points.http import HttpPointsService
 from kiosk.points.model import CartLine, EntryKind

@@ -8,7 +8,7 @@ from pathlib import Path
 from kiosk.antifraud.quiz import QuizReward
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.backend_config import ServiceConfig
-from kiosk.points.config import PointsConfig
+from kiosk.platform.points_config import PointsConfig
 from kiosk.points.factory import build_points_service
 
 MEMBER = "M20230517"

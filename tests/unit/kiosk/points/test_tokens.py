@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.points.config import PointsConfig
+from kiosk.platform.points_config import PointsConfig
 from kiosk.points.errors import TokenExpired, TokenForged, TokenUnverifiable
 from kiosk.points.tokens import PREFIX, TokenSigner, verify_member_token
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from kiosk.violations.demo_data import DEFAULT_SEED, DemoData, generate_demo
+from kiosk.platform.backend_config import DEFAULT_SEED
+from kiosk.violations.demo_data import DemoData, generate_demo
 from kiosk.violations.plates import PLATE_TYPES, validate_plate
 from kiosk.violations.regions import SecretKind, load_regions
 from kiosk.violations.rules import Verdict, check_eligibility, load_rules

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.framework.clock import FakeClock
+from kiosk.platform.points_config import ItemLimits, PointsConfig
 from kiosk.points.catalogue import CatalogueSpec, CatalogueSpecItem
-from kiosk.points.config import ItemLimits, PointsConfig
 from kiosk.points.errors import (
     LimitReached,
     NotEnoughPoints,

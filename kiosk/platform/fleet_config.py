@@ -10,19 +10,11 @@ Off by default, so the demo runs without a fleet server. A site file turns it on
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from kiosk.platform.urls import is_loopback, split_http_url
 
 
 class FleetConfig(BaseModel):
@@ -79,9 +71,7 @@ class FleetConfig(BaseModel):
     @field_validator("repository_url")
     @classmethod
     def _repository(cls, v: str) -> str:
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
+        split_http_url(v)  # refuses anything but http(s) with a host
         return v.rstrip("/")
 
     @field_validator("heartbeat_url")
@@ -89,10 +79,8 @@ class FleetConfig(BaseModel):
     def _heartbeat(cls, v: str) -> str:
         if not v:
             return v
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL with a host")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        parts = split_http_url(v)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             raise ValueError("heartbeats carry the token: plain http only to a loopback address")
         return v
 
@@ -117,7 +105,7 @@ class FleetConfig(BaseModel):
         if self.heartbeat_url:
             return self.heartbeat_url
         parts = urlsplit(self.repository_url)
-        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             raise ValueError(
                 "heartbeat_url is needed: the repository is plain http beyond loopback"
             )

@@ -12,8 +12,8 @@ import zxingcpp
 from PIL import Image
 
 from center.cli import main
-from center.points.api import open_center_ledger
-from kiosk.points.config import PointsConfig
+from center.points.store import open_center_ledger
+from kiosk.platform.points_config import PointsConfig
 from kiosk.points.errors import CardRevoked
 from kiosk.points.model import CartLine, VoucherStatus
 from kiosk.points.tokens import verify_member_token

@@ -1,0 +1,37 @@
+"""The center's points ledger on disk: ``<data_dir>/points.sqlite3``, its policy
+``points.toml`` and catalogue ``points_catalogue.toml`` (both optional)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from kiosk.framework.clock import Clock
+from kiosk.platform.points_config import PointsConfig
+from kiosk.points.catalogue import DEFAULT_CATALOGUE, load_catalogue_spec
+from kiosk.points.demo import open_demo_ledger
+from kiosk.points.ledger import Ledger
+
+
+def load_points_config(data_dir: Path) -> PointsConfig:
+    """``<data_dir>/points.toml`` (its ``[points]`` table), or the defaults if absent."""
+    path = data_dir / "points.toml"
+    if not path.exists():
+        return PointsConfig()
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    return PointsConfig.model_validate(data.get("points", {}))
+
+
+def open_center_ledger(data_dir: Path, clock: Clock | None = None) -> Ledger:
+    """The center's ledger, ``<data_dir>/points.sqlite3``: the catalogue synced from
+    ``<data_dir>/points_catalogue.toml`` (else the packaged one), demo members seeded into
+    a new ledger, and an expiry run (vouchers and points past their dates)."""
+    catalogue = data_dir / "points_catalogue.toml"
+    return open_demo_ledger(
+        data_dir / "points.sqlite3",
+        load_points_config(data_dir),
+        clock,
+        catalogue=load_catalogue_spec(catalogue if catalogue.exists() else DEFAULT_CATALOGUE),
+        expiry_terminal="center",
+    )

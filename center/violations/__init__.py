@@ -1,0 +1,1 @@
+"""The center's violation lookups: the API routes over the violation store."""

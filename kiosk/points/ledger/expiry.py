@@ -1,0 +1,94 @@
+"""Expiry: vouchers past their date and points past their expiry date, oldest first."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from kiosk.platform.points_config import PointsConfig
+from kiosk.points.ledger.accounts import insert_entry
+from kiosk.points.ledger.store import LedgerStore
+from kiosk.points.ledger.vouchers import sweep_expired_vouchers
+from kiosk.points.model import EntryKind
+
+log = logging.getLogger(__name__)
+
+
+def expiry_date(earned: date, config: PointsConfig) -> date | None:
+    """The first day on which points earned on ``earned`` are expired (None: never)."""
+    if config.expiry == "never":
+        return None
+    if config.expiry == "end_of_year":
+        return date(earned.year + 1, 1, 1)
+    year = earned.year + config.expiry_years
+    try:
+        return earned.replace(year=year)
+    except ValueError:  # 29 February in a year without one
+        return date(year, 3, 1)
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    """What an expiry run wrote: vouchers expired, points expired per member."""
+
+    vouchers: tuple[str, ...] = ()
+    points: dict[str, int] = field(default_factory=dict)
+
+
+class Expiry(LedgerStore):
+    """The expiry run of :class:`~kiosk.points.ledger.Ledger`."""
+
+    def run_expiry(self, terminal: str = "center") -> ExpiryReport:
+        """Expires vouchers past their date and points past their expiry; idempotent.
+
+        Points expire oldest first: a member's credits (earn and positive adjust entries)
+        whose expiry date has come, less everything the member has spent or had expired
+        since, is what expires now. A second run the same day finds nothing due.
+        """
+        vouchers = sweep_expired_vouchers(self, terminal)
+        expired: dict[str, int] = {}
+        if self.config.expiry == "never":
+            return ExpiryReport(tuple(vouchers), expired)
+        with self.transaction() as c:
+            now = self.clock.now()
+            today = now.date()
+            members = [r[0] for r in c.execute("SELECT id FROM members").fetchall()]
+            for member_id in members:
+                due_credits = 0
+                for at, amount in c.execute(
+                    "SELECT at, available FROM entries WHERE member_id = ?"
+                    " AND (kind = 'earn' OR (kind = 'adjust' AND available > 0))",
+                    (member_id,),
+                ).fetchall():
+                    until = expiry_date(datetime.fromisoformat(at).date(), self.config)
+                    if until is not None and until <= today:
+                        due_credits += int(amount)
+                if due_credits == 0:
+                    continue
+                spent, gone = c.execute(
+                    "SELECT"
+                    " COALESCE(-SUM(CASE WHEN kind IN ('hold', 'void')"
+                    "   OR (kind = 'adjust' AND available < 0) THEN available END), 0),"
+                    " COALESCE(-SUM(CASE WHEN kind = 'expire' THEN available END), 0)"
+                    " FROM entries WHERE member_id = ?",
+                    (member_id,),
+                ).fetchone()
+                due = due_credits - int(spent) - int(gone)
+                if due <= 0:
+                    continue
+                insert_entry(
+                    c,
+                    f"expire:{member_id}:{today.isoformat()}:{gone}",
+                    EntryKind.EXPIRE,
+                    member_id,
+                    -due,
+                    0,
+                    reason=f"expiry_{self.config.expiry}",
+                    terminal=terminal,
+                    at=now,
+                )
+                expired[member_id] = due
+        if expired:
+            log.info("expired points of %d members", len(expired))
+        return ExpiryReport(tuple(vouchers), expired)

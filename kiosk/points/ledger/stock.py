@@ -1,0 +1,103 @@
+"""Stock: the catalogue's items, their stock, and what a member may still take."""
+
+from __future__ import annotations
+
+from kiosk.platform.points_config import ItemLimits
+from kiosk.platform.service_errors import InvalidQuery
+from kiosk.points.catalogue import CatalogueSpec
+from kiosk.points.errors import UnknownItem
+from kiosk.points.ledger.accounts import check_member_id, member_row
+from kiosk.points.ledger.limits import item_limits, used_quantity
+from kiosk.points.ledger.schema import ITEM_COLUMNS
+from kiosk.points.ledger.store import LedgerStore
+from kiosk.points.ledger.vouchers import sweep_expired_vouchers
+from kiosk.points.model import Catalogue, CatalogueItem
+
+
+class Stock(LedgerStore):
+    """The catalogue and stock operations of :class:`~kiosk.points.ledger.Ledger`."""
+
+    def sync_catalogue(self, spec: CatalogueSpec) -> None:
+        """Adds new items with their initial stock, updates known ones (never their stock),
+        and withdraws items the spec no longer lists."""
+        with self.transaction() as c:
+            known = {r[0] for r in c.execute("SELECT id FROM items").fetchall()}
+            for position, item in enumerate(spec.item):
+                limits = item.limits or ItemLimits()
+                values = (
+                    position,
+                    item.name_zh,
+                    item.name_en,
+                    item.points,
+                    item.picture,
+                    limits.per_day,
+                    limits.per_month,
+                )
+                if item.id in known:
+                    c.execute(
+                        "UPDATE items SET position = ?, name_zh = ?, name_en = ?, points = ?,"
+                        " picture = ?, per_day = ?, per_month = ?, active = 1 WHERE id = ?",
+                        (*values, item.id),
+                    )
+                else:
+                    c.execute(
+                        "INSERT INTO items (id, position, name_zh, name_en, points, picture,"
+                        " per_day, per_month, stock, stock_total)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (item.id, *values, item.stock, item.stock),
+                    )
+            listed = [i.id for i in spec.item]
+            c.execute(
+                f"UPDATE items SET active = 0 WHERE id NOT IN ({','.join('?' * len(listed))})",
+                listed,
+            )
+
+    def restock(self, item_id: str, quantity: int) -> int:
+        """Adds ``quantity`` to an item's stock; returns the new stock."""
+        if quantity < 1:
+            raise InvalidQuery("restock by at least 1", field="quantity")
+        with self.transaction() as c:
+            cur = c.execute(
+                "UPDATE items SET stock = stock + ?, stock_total = stock_total + ? WHERE id = ?",
+                (quantity, quantity, item_id),
+            )
+            if cur.rowcount != 1:
+                raise UnknownItem("no such item", item_id=item_id)
+            return int(c.execute("SELECT stock FROM items WHERE id = ?", (item_id,)).fetchone()[0])
+
+    def catalogue(self, member_id: str | None = None) -> Catalogue:
+        """Items on offer with stock and limits; with ``member_id``, what that member may
+        still take today and this month."""
+        sweep_expired_vouchers(self)  # stock reserved by expired vouchers is back
+        c = self._conn()
+        if member_id is not None:
+            check_member_id(member_id)
+            member_row(c, member_id)
+        today = self.clock.now().date()
+        items = []
+        for r in c.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE active = 1 ORDER BY position"
+        ).fetchall():
+            limits = item_limits(self.config, r)
+            left_day = left_month = None
+            if member_id is not None:
+                if limits.per_day is not None:
+                    left_day = max(0, limits.per_day - used_quantity(c, member_id, r[0], today))
+                if limits.per_month is not None:
+                    used = used_quantity(c, member_id, r[0], today.replace(day=1))
+                    left_month = max(0, limits.per_month - used)
+            items.append(
+                CatalogueItem(
+                    id=r[0],
+                    name_zh=r[1],
+                    name_en=r[2],
+                    points=r[3],
+                    stock=r[4],
+                    picture=r[5],
+                    per_day=limits.per_day,
+                    per_month=limits.per_month,
+                    left_today=left_day,
+                    left_this_month=left_month,
+                )
+            )
+        return Catalogue(items=tuple(items))

@@ -1,0 +1,157 @@
+"""How a feature plugs into the shell: a narrow host interface, in the manner of
+qutebrowser's ``api/``.
+
+A feature (``ui/<feature>/feature.py``) brings its home tile (a :class:`ServiceInfo`), the
+scan payload kinds it claims, its screens and maintenance pages. The shell knows no feature
+by name: it asks the feature that owns the screen on show, then the features that start on
+a scan, and routes the tile's touch to ``start``. Features talk back only through
+:class:`Host`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from devices.receipt.document import Receipt
+from devices.scan_payload import PayloadKind, ScanEvent
+from kiosk.framework.catalog import ServiceInfo
+from kiosk.framework.flow import FinishListener, Flow, StateListener
+from kiosk.framework.session import EndReason
+
+if TYPE_CHECKING:
+    from kiosk.app import AppContext
+    from ui.framework.flow_screen import FlowScreen
+    from ui.framework.qt_runner import QtRunner
+    from ui.framework.screen import Screen
+
+
+class Host(Protocol):
+    """What the shell offers a feature."""
+
+    ctx: AppContext
+    runner: QtRunner
+
+    @property
+    def language(self) -> str:
+        """The resident's language now."""
+        ...
+
+    @property
+    def current(self) -> Screen:
+        """The screen on show."""
+        ...
+
+    def add_screen(self, screen: Screen) -> None:
+        """Adds a screen to the stack."""
+        ...
+
+    def add_maintenance_page(self, page: Any) -> None:
+        """Adds a page to the technician's maintenance screen."""
+        ...
+
+    def show_screen(self, name: str) -> None:
+        """Shows a screen by name (and speaks its prompt when voice is on)."""
+        ...
+
+    def attach_flow(self, flow: Flow[Any], home_screen: str | None = "home") -> None:
+        """Follows a flow: failsafe, the end of the flow, session activity."""
+        ...
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        """Queues a receipt (stored before a byte is sent)."""
+        ...
+
+    def notify(self, key: str, **fields: object) -> None:
+        """A short translated notice over the screen."""
+        ...
+
+    def voice_on(self) -> bool:
+        """Whether prompts are spoken now."""
+        ...
+
+    def speak_prompt(self) -> None:
+        """Speaks the prompt of what is on top."""
+        ...
+
+    def start_session(self, trigger: str) -> Any:
+        """Starts a resident session (a scan on the attract screen)."""
+        ...
+
+    def end_session(self, reason: EndReason) -> None:
+        """Ends the resident session; everything personal is wiped."""
+        ...
+
+
+class Feature:
+    """One service as the shell sees it. Subclasses set ``service`` and override what they
+    need.
+
+    Attributes:
+        service: the home tile (id, texts, devices it cannot run without).
+        starts_on: payload kinds that start this service from the attract or home screen
+            (a points card starts points).
+        host: the shell.
+        screens: names of the screens this feature added (it is asked first about a scan
+            while one of them is on show).
+    """
+
+    service: ClassVar[ServiceInfo]
+    starts_on: ClassVar[frozenset[PayloadKind]] = frozenset()
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.screens: set[str] = set()
+
+    @property
+    def service_id(self) -> str:
+        """The service's id (the tile's, the configuration's ``services.enabled``)."""
+        return self.service.id
+
+    def add_screen(self, screen: Screen) -> None:
+        """Adds one of this feature's screens to the shell."""
+        self.screens.add(screen.name)
+        self.host.add_screen(screen)
+
+    def start(self) -> None:
+        """A resident touched the tile."""
+        raise NotImplementedError
+
+    def run_flow(
+        self,
+        flow: Flow[Any],
+        screen: FlowScreen,
+        *,
+        entered: StateListener,
+        finished: FinishListener,
+    ) -> None:
+        """Starts ``flow`` on ``screen`` for this visit: the session's end wipes it, the shell
+        follows it (failsafe, end of the flow), and the feature hears each state it enters
+        and its end."""
+        flow.language = self.host.language
+        flow.flow_did_enter_state.append(entered)
+        flow.flow_did_finish.append(finished)
+        session = self.host.ctx.sessions.session
+        if session is not None:
+            session.on_wipe(flow.wipe)
+        self.host.attach_flow(flow)
+        screen.bind(flow)
+        self.host.show_screen(screen.name)
+        flow.start()
+
+    def start_with_scan(self, event: ScanEvent) -> bool:
+        """A payload of a ``starts_on`` kind on the attract or home screen; True if taken."""
+        return False
+
+    def scanned(self, event: ScanEvent) -> bool:
+        """A scan while one of this feature's screens is on show; True if taken."""
+        return False
+
+    def tick(self) -> None:
+        """Moves what depends on time (the shell's tick)."""
+
+    def close(self) -> None:
+        """Releases what the feature holds (threads, models, back ends)."""
+
+
+FeatureFactory = Callable[[Host], Feature]
