@@ -22,7 +22,6 @@ reaches the summary.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from kiosk.content.model import END_STEP, LocalText, MirrorChoice, MirrorScenario, MirrorStep
 from kiosk.content.speech import join_sentences
@@ -51,12 +50,6 @@ class MadeChoice:
         return self.choice.safe
 
 
-def _as_mirror(flow: Flow[Any]) -> MirrorFlow:
-    if not isinstance(flow, MirrorFlow):
-        raise TypeError("these states belong to MirrorFlow")
-    return flow
-
-
 class Intro(FlowStep["MirrorFlow"]):
     """The scenario's title and setting; reminds the resident it is a safe rehearsal."""
 
@@ -75,9 +68,8 @@ class Step(FlowStep["MirrorFlow"]):
     name = STEP
     prompt = "antifraud.mirror.step.prompt"
 
-    def enter(self, flow: Flow[Any]) -> None:
-        f = _as_mirror(flow)
-        f.step_number += 1
+    def arrive(self, flow: MirrorFlow) -> None:
+        flow.step_number += 1
 
     def handle(self, flow: MirrorFlow, event: Event) -> None:
         if event.name != "choose":
@@ -156,7 +148,6 @@ class MirrorFlow(Flow[NoData]):
         step: the current step (None after the last).
         step_number: steps entered so far (1 at the first step).
         made: the choices made, in order.
-        language: the resident's language, for :meth:`speech`.
     """
 
     name = "antifraud_mirror"

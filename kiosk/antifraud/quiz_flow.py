@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 from kiosk.antifraud.quiz import (
     DEFAULT_QUESTIONS,
@@ -58,12 +58,6 @@ def _is_index(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _as_quiz(flow: Flow[Any]) -> QuizFlow:
-    if not isinstance(flow, QuizFlow):
-        raise TypeError("these states belong to QuizFlow")
-    return flow
-
-
 class _Step(Step["QuizFlow"]):
     """A quiz state: some accept the resident's points card (``member``) at any time."""
 
@@ -71,7 +65,7 @@ class _Step(Step["QuizFlow"]):
 
     def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name == "member" and self.accepts_member:
-            _as_quiz(flow).identify(str(event.data.get("member_id", "")))
+            cast(QuizFlow, flow).identify(str(event.data.get("member_id", "")))
         else:
             super().do(flow, event)
 
@@ -219,7 +213,6 @@ class QuizFlow(Flow[NoData]):
         last_answer: the answer just given (in ``explanation``).
         reward: the reward rules.
         reward_result: the points service's answer (in ``reward``), or None.
-        language: the resident's language, for :meth:`speech`.
     """
 
     name = "antifraud_quiz"

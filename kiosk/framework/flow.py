@@ -88,6 +88,18 @@ class Step[F: "Flow[Any]"](State):
 
     moves: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
+    def enter(self, flow: Flow[Any]) -> None:
+        self.arrive(cast(F, flow))
+
+    def exit(self, flow: Flow[Any]) -> None:
+        self.leave(cast(F, flow))
+
+    def arrive(self, flow: F) -> None:
+        """Runs once when the flow arrives here (``enter``, typed with the feature's flow)."""
+
+    def leave(self, flow: F) -> None:
+        """Runs once when the flow leaves (``exit``, typed with the feature's flow)."""
+
     def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name in ("cancel", "home"):
             flow.finish("cancelled")
@@ -255,6 +267,7 @@ class Flow[D: FlowData]:
             thread (see :mod:`kiosk.framework.jobs`).
         mailbox: a queue of answers the flow drains on every ``tick`` and event, for
             runners that deliver from a worker thread (``ThreadRunner(flow.mailbox.post)``).
+        language: the resident's language, for :meth:`speech` and receipts.
     """
 
     name = "flow"

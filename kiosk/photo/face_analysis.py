@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import Any, Literal, Self, cast
 
 import cv2
 import numpy as np
@@ -174,7 +174,21 @@ def downscale(image: Image, max_side: int) -> tuple[Image, float]:
     return cast(Image, cv2.resize(image, size, interpolation=cv2.INTER_AREA)), factor
 
 
-class FaceAnalyzer:
+class GraphHolder:
+    """Holds MediaPipe graphs until :meth:`close`; ``with holder:`` closes it at the end."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Releases the graphs."""
+        raise NotImplementedError
+
+
+class FaceAnalyzer(GraphHolder):
     """Face detection + face mesh (with iris) from the installed MediaPipe models.
 
     ``mode="still"``: full-range detector (finds small second faces) and a static-image mesh
@@ -212,12 +226,6 @@ class FaceAnalyzer:
         self._mirror_mesh: Any = None
         self._lock = threading.Lock()
         self._closed = False
-
-    def __enter__(self) -> FaceAnalyzer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Releases the MediaPipe graphs (idempotent)."""

@@ -31,6 +31,9 @@ import numpy.typing as npt
 
 from kiosk.photo.checks import (
     Check,
+    FloatArray,
+    Image,
+    Mask,
     background_std,
     clothing_distance,
     face_luminance,
@@ -40,7 +43,13 @@ from kiosk.photo.checks import (
     sharpness,
     within,
 )
-from kiosk.photo.face_analysis import FACE_OVAL, FaceAnalyzer, FaceObservation, downscale
+from kiosk.photo.face_analysis import (
+    FACE_OVAL,
+    FaceAnalyzer,
+    FaceObservation,
+    GraphHolder,
+    downscale,
+)
 from kiosk.photo.geometry import (
     Layout,
     beside_or_above_input,
@@ -56,10 +65,6 @@ from kiosk.photo.geometry import (
 from kiosk.photo.jpeg import encode_within_budget
 from kiosk.photo.presets import PhotoPresets, Preset, load_presets
 from kiosk.photo.segmentation import PersonSegmenter, composite, refine_alpha
-
-Image = npt.NDArray[np.uint8]
-Mask = npt.NDArray[np.float32]
-FloatArray = npt.NDArray[np.float64]
 
 SEGMENT_MAX_SIDE = 512  # the head crop is shrunk to this before segmentation
 SUPERSAMPLE = 2  # render at twice the output size, then downsample (anti-aliased edges)
@@ -171,7 +176,7 @@ def _as_bgr(picture: npt.NDArray[np.generic]) -> Image:
     raise ValueError("expected a BGR, BGRA or grey image")
 
 
-class IdPhotoMaker:
+class IdPhotoMaker(GraphHolder):
     """Makes ID photos. Holds the MediaPipe graphs: create once, reuse, :meth:`close`.
 
     One photo at a time: :meth:`make` takes an internal lock, so calls from several threads are
@@ -193,12 +198,6 @@ class IdPhotoMaker:
         self._faces: FaceAnalyzer | None = None
         self._segmenter: PersonSegmenter | None = None
         self._lock = threading.Lock()
-
-    def __enter__(self) -> IdPhotoMaker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Releases the MediaPipe graphs (they are rebuilt if the maker is used again)."""

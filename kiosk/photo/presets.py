@@ -11,9 +11,17 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from kiosk.platform.project import PROJECT_ROOT
 
@@ -29,6 +37,14 @@ def _ordered(value: tuple[float, float], name: str) -> tuple[float, float]:
     if value[0] > value[1]:
         raise ValueError(f"{name}: minimum {value[0]} is above maximum {value[1]}")
     return value
+
+
+def _ordered_field(value: tuple[float, float], info: ValidationInfo) -> tuple[float, float]:
+    return _ordered(value, info.field_name or "range")
+
+
+Range = Annotated[tuple[float, float], AfterValidator(_ordered_field)]
+"""A ``[minimum, maximum]`` pair; a minimum above the maximum is refused."""
 
 
 class Geometry(_Strict):
@@ -117,7 +133,7 @@ class QualityPolicy(_Strict):
     min_eye_openness: float = Field(ge=0, le=1)
     max_mouth_openness: float = Field(ge=0, le=1)
     min_sharpness: float = Field(ge=0)
-    face_luminance: tuple[float, float]
+    face_luminance: Range
     max_clipped_fraction: float = Field(ge=0, le=1)
     min_lighting_balance: float = Field(ge=0, le=1)
     max_background_std: float = Field(ge=0)
@@ -125,17 +141,12 @@ class QualityPolicy(_Strict):
     second_face_min_relative_size: float = Field(gt=0, le=1)
     clothing_warning_distance: float = Field(ge=0)
 
-    @field_validator("face_luminance")
-    @classmethod
-    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
-        return _ordered(v, "face_luminance")
-
 
 class GuidancePolicy(_Strict):
     """Thresholds of the live guidance at the camera and of the automatic capture."""
 
     analysis_width: int = Field(ge=160, le=1920)
-    face_width_frac: tuple[float, float]
+    face_width_frac: Range
     min_face_px: float = Field(ge=0)
     center_tolerance: float = Field(gt=0)
     outline_center: tuple[float, float]
@@ -147,11 +158,6 @@ class GuidancePolicy(_Strict):
     auto_capture_frames: int = Field(ge=1, le=300)
     countdown_from: int = Field(ge=0, le=10)
     countdown_step_s: float = Field(gt=0, le=10)
-
-    @field_validator("face_width_frac")
-    @classmethod
-    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
-        return _ordered(v, "face_width_frac")
 
 
 class PhotoPresets(_Strict):

@@ -1,36 +1,34 @@
-"""Builds the configured devices and diagnoses them."""
+"""Builds the configured devices and diagnoses them.
+
+The device modules are imported when the devices are first built, not with this module: the
+kiosk's first attract frame needs no device.
+"""
 
 from __future__ import annotations
 
 import platform
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devices.camera import Camera, build_camera
-from devices.decoders import make_decoder
 from devices.health import HealthLevel, HealthPublisher
-from devices.printer.build import build_printer
-from devices.printer.device import Printer
-from devices.printer.settings import PrinterSettings
-from devices.receipt.document import PaperProfile
-from devices.scanner import (
-    CameraScanSource,
-    HidScanSource,
-    Scanner,
-    ScanSource,
-    SerialScanSource,
-    SimulatedScanSource,
-)
 from kiosk import __version__
 from kiosk.platform.config_loader import ConfigPaths, load_config
 from kiosk.platform.config_schema import KioskConfig, PrinterConfig
 
+if TYPE_CHECKING:
+    from devices.camera import Camera
+    from devices.printer.device import Printer
+    from devices.receipt.document import PaperProfile
+    from devices.scanner import Scanner, ScanSource
+
 
 def paper_profile(printer: PrinterConfig) -> PaperProfile:
     """The renderer's view of the configured paper and printer."""
+    from devices.receipt.document import PaperProfile
+
     base = PaperProfile.for_width(printer.paper_width_mm, native_qr=printer.native_qr)
     return PaperProfile(
         base.width_mm, base.columns, base.dots, base.native_qr, printer.chinese_mode
@@ -39,6 +37,9 @@ def paper_profile(printer: PrinterConfig) -> PaperProfile:
 
 def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
     """The configured printer with its durable job store under ``data_dir``."""
+    from devices.printer.build import build_printer
+    from devices.printer.settings import PrinterSettings
+
     p = config.devices.printer
     settings = PrinterSettings(
         backend=p.backend,
@@ -57,33 +58,80 @@ def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
     return build_printer(settings, data_dir / "printer" / "jobs.sqlite3", paper_profile(p))
 
 
-@dataclass
 class DeviceSet:
-    """The terminal's devices, started and stopped together."""
+    """The terminal's devices, started and stopped together.
 
-    camera: Camera
-    scanner: Scanner
-    printer: Printer
+    They are built by ``build`` when first asked for (from any thread, once), so a kiosk
+    shows its first frame before any device library is imported. Stopping a set whose
+    devices were never built does nothing.
+    """
+
+    def __init__(self, build: Callable[[], tuple[Camera, Scanner, Printer]]) -> None:
+        self._build = build
+        self._devices: tuple[Camera, Scanner, Printer] | None = None
+        self._lock = threading.Lock()
+
+    def _built(self) -> tuple[Camera, Scanner, Printer]:
+        with self._lock:
+            if self._devices is None:
+                self._devices = self._build()
+            return self._devices
+
+    @property
+    def camera(self) -> Camera:
+        """The camera."""
+        return self._built()[0]
+
+    @property
+    def scanner(self) -> Scanner:
+        """The QR scanner (its sources may include the camera)."""
+        return self._built()[1]
+
+    @property
+    def printer(self) -> Printer:
+        """The receipt printer."""
+        return self._built()[2]
 
     def all(self) -> dict[str, HealthPublisher]:
         """Each device by name."""
-        return {"camera": self.camera, "scanner": self.scanner, "printer": self.printer}
+        camera, scanner, printer = self._built()
+        return {"camera": camera, "scanner": scanner, "printer": printer}
 
     def start(self) -> None:
         """Starts every device's thread."""
-        self.camera.start()
-        self.scanner.start()
-        self.printer.start()
+        camera, scanner, printer = self._built()
+        camera.start()
+        scanner.start()
+        printer.start()
 
     def stop(self) -> None:
         """Stops every device; returns when their threads are gone."""
-        self.scanner.stop()
-        self.camera.stop()
-        self.printer.stop()
+        with self._lock:
+            devices = self._devices
+        if devices is None:
+            return
+        camera, scanner, printer = devices
+        scanner.stop()
+        camera.stop()
+        printer.stop()
 
 
 def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
-    """Builds (without starting) every device named in ``config``."""
+    """Every device named in ``config``, built when first used (not started)."""
+    return DeviceSet(lambda: _build_all(config, data_dir))
+
+
+def _build_all(config: KioskConfig, data_dir: Path) -> tuple[Camera, Scanner, Printer]:
+    from devices.camera import build_camera
+    from devices.decoders import make_decoder
+    from devices.scanner import (
+        CameraScanSource,
+        HidScanSource,
+        Scanner,
+        SerialScanSource,
+        SimulatedScanSource,
+    )
+
     cam = config.devices.camera
     camera = build_camera(
         cam.backend,
@@ -122,7 +170,7 @@ def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
     scanner = Scanner(
         sources, fold_window_s=sc.fold_window_s, max_payload_bytes=sc.max_payload_bytes
     )
-    return DeviceSet(camera, scanner, build_printer_from(config, data_dir))
+    return camera, scanner, build_printer_from(config, data_dir)
 
 
 def _backend(config: KioskConfig, name: str) -> str:

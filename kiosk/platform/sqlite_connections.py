@@ -1,10 +1,13 @@
 """SQLite connections for stores used from several threads: one connection per thread,
-opened in WAL mode with the store's durability, all closed together."""
+opened in WAL mode with the store's durability, all closed together; and the numbered
+schema migrations those stores record in ``PRAGMA user_version``."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -68,3 +71,43 @@ class ThreadConnections:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def apply_migrations(
+    conn: sqlite3.Connection,
+    steps: Sequence[Sequence[str]],
+    *,
+    name: str,
+    log: logging.Logger,
+    what: str,
+) -> None:
+    """Brings the file ``name`` on ``conn`` up to schema ``len(steps)``.
+
+    ``steps[n]`` holds the statements that take schema ``n`` to ``n + 1`` (blank ones are
+    skipped); the schema is ``PRAGMA user_version``. Each step logs "``what`` migrated to
+    schema ``n + 1``" on ``log``.
+
+    Raises:
+        StoreError: the file has a newer schema than this build knows.
+    """
+    latest = len(steps)
+    # One step per transaction with the version read inside it, so two processes
+    # opening a new file at once cannot both run a step.
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > latest:
+                raise StoreError(f"{name} has schema {version}; this build knows up to {latest}")
+            if version == latest:
+                conn.execute("COMMIT")
+                return
+            for statement in steps[version]:
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("%s migrated to schema %d", what, version + 1)

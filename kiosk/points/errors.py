@@ -15,141 +15,100 @@ from __future__ import annotations
 from kiosk.platform.service_errors import ServiceRejected
 
 
-class PointsRejected(ServiceRejected):
+class PointsRejected(
+    ServiceRejected, code="points_rejected", key="points.error.rejected", status=409
+):
     """The points service understood the request and refused it."""
-
-    code = "points_rejected"
-    message_key = "points.error.rejected"
-    default_status = 409
 
     def __init__(self, detail: str = "", *, status: int | None = None, item_id: str = "") -> None:
         super().__init__(detail, status=status)
         self.item_id = item_id
 
 
-class NotEnoughPoints(PointsRejected):
+class NotEnoughPoints(
+    PointsRejected, code="not_enough_points", key="points.refused.not_enough_points"
+):
     """The member's available points do not cover the redemption."""
 
-    code = "not_enough_points"
-    message_key = "points.refused.not_enough_points"
 
-
-class OutOfStock(PointsRejected):
+class OutOfStock(PointsRejected, code="out_of_stock", key="points.refused.out_of_stock"):
     """An item has fewer in stock than asked for (``item_id`` when the service says)."""
 
-    code = "out_of_stock"
-    message_key = "points.refused.out_of_stock"
 
-
-class LimitReached(PointsRejected):
+class LimitReached(PointsRejected, code="limit_reached", key="points.refused.limit_reached"):
     """A per-member daily or monthly limit of an item would be exceeded."""
 
-    code = "limit_reached"
-    message_key = "points.refused.limit_reached"
 
-
-class UnknownItem(PointsRejected):
+class UnknownItem(
+    PointsRejected, code="unknown_item", key="points.refused.unknown_item", status=404
+):
     """The catalogue has no such item (or it is withdrawn)."""
 
-    code = "unknown_item"
-    message_key = "points.refused.unknown_item"
-    default_status = 404
 
-
-class MemberTokenError(PointsRejected):
+class MemberTokenError(
+    PointsRejected, code="token_invalid", key="points.token.invalid", status=422
+):
     """The member could not be identified from the scanned code."""
 
-    code = "token_invalid"
-    message_key = "points.token.invalid"
-    default_status = 422
 
-
-class TokenExpired(MemberTokenError):
+class TokenExpired(MemberTokenError, code="token_expired", key="points.token.expired"):
     """A genuine token past its expiry (a screenshot, an old card)."""
 
-    code = "token_expired"
-    message_key = "points.token.expired"
 
-
-class TokenForged(MemberTokenError):
+class TokenForged(MemberTokenError, code="token_forged", key="points.token.forged"):
     """Not a member token this kiosk can trust: bad signature, tampered or malformed."""
 
-    code = "token_forged"
-    message_key = "points.token.forged"
 
-
-class TokenUnverifiable(MemberTokenError):
+class TokenUnverifiable(MemberTokenError, code="token_no_key", key="points.token.no_key"):
     """This kiosk has no key to verify member tokens with (configuration)."""
 
-    code = "token_no_key"
-    message_key = "points.token.no_key"
 
-
-class UnknownMember(MemberTokenError):
+class UnknownMember(
+    MemberTokenError, code="unknown_member", key="points.token.unknown_member", status=404
+):
     """The token is genuine but names no member the service knows."""
 
-    code = "unknown_member"
-    message_key = "points.token.unknown_member"
-    default_status = 404
 
-
-class CardRevoked(MemberTokenError):
+class CardRevoked(
+    MemberTokenError, code="card_revoked", key="points.token.card_revoked", status=409
+):
     """The token comes from a card that was replaced by a newer one."""
 
-    code = "card_revoked"
-    message_key = "points.token.card_revoked"
-    default_status = 409
 
-
-class VoucherError(PointsRejected):
+class VoucherError(PointsRejected, code="voucher_error", key="points.voucher_error.generic"):
     """Base of the voucher refusals."""
 
-    code = "voucher_error"
-    message_key = "points.voucher_error.generic"
 
-
-class VoucherNotFound(VoucherError):
+class VoucherNotFound(
+    VoucherError, code="voucher_not_found", key="points.voucher_error.not_found", status=404
+):
     """No voucher has this code."""
 
-    code = "voucher_not_found"
-    message_key = "points.voucher_error.not_found"
-    default_status = 404
 
-
-class VoucherAlreadyFulfilled(VoucherError):
+class VoucherAlreadyFulfilled(
+    VoucherError, code="voucher_fulfilled", key="points.voucher_error.fulfilled"
+):
     """The goods were already handed over for this voucher."""
 
-    code = "voucher_fulfilled"
-    message_key = "points.voucher_error.fulfilled"
 
-
-class VoucherClosed(VoucherError):
+class VoucherClosed(VoucherError, code="voucher_closed", key="points.voucher_error.closed"):
     """The voucher was cancelled or has expired: its points were returned."""
 
-    code = "voucher_closed"
-    message_key = "points.voucher_error.closed"
 
-
-class CancelNotAllowed(VoucherError):
+class CancelNotAllowed(
+    VoucherError, code="cancel_not_allowed", key="points.voucher_error.cancel_not_allowed"
+):
     """Policy forbids this cancellation (residents may not, or not someone else's voucher)."""
 
-    code = "cancel_not_allowed"
-    message_key = "points.voucher_error.cancel_not_allowed"
 
-
-class IdempotencyKeyReused(PointsRejected):
+class IdempotencyKeyReused(
+    PointsRejected, code="idempotency_key_reused", key="points.error.rejected", status=422
+):
     """The idempotency key was already used for a different request; nothing was done."""
 
-    code = "idempotency_key_reused"
-    message_key = "points.error.rejected"
-    default_status = 422
 
-
-class EarnNotAllowed(PointsRejected):
+class EarnNotAllowed(PointsRejected, code="earn_not_allowed", key="points.error.rejected"):
     """A kiosk asked to credit points it may not (only the quiz's allowance)."""
-
-    code = "earn_not_allowed"
-    message_key = "points.error.rejected"
 
 
 ALL_ERRORS: tuple[type[PointsRejected], ...] = (

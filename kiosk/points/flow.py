@@ -50,7 +50,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import UnionType
+from typing import Any, ClassVar
 
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from devices.scan_payload import PayloadKind, classify
@@ -173,23 +174,29 @@ class PointsData:
             setattr(self, name, getattr(fresh, name))
 
 
-def _as_points(flow: Flow[Any]) -> PointsFlow:
-    if not isinstance(flow, PointsFlow):
-        raise TypeError("these states belong to PointsFlow")
-    return flow
-
-
 class _Busy(Busy["PointsFlow"]):
-    """A state waiting for a service call; ``arrived`` decides where its answer leads."""
+    """A state waiting for a service call; ``arrived`` decides where its answer leads.
+
+    ``refusals`` name the refusals the resident can act on, in order: the error types and
+    the state that explains them (``flow.problem`` says what and what to do). Any other
+    service error is the error state, with ``retry``.
+    """
+
+    refusals: ClassVar[tuple[tuple[type[ServiceError] | UnionType, str], ...]] = ()
 
     def failed(self, flow: PointsFlow, error: BaseException) -> str | None:
         if not isinstance(error, ServiceError):
             raise error  # a defect, not a service failure: the failsafe takes it
-        return self.refused(flow, error)
-
-    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
-        """The next state for a failed call."""
+        for kinds, target in self.refusals:
+            if isinstance(error, kinds):
+                log.info("%s refused: %s", self.name, error.code)
+                flow.problem = error.message_key
+                self.refused(flow, error)
+                return target
         return flow._failed_call(error, self.name)
+
+    def refused(self, flow: PointsFlow, error: ServiceError) -> None:
+        """Runs for a refusal the resident can act on, before its state."""
 
     def deadline_s(self, flow: PointsFlow) -> float:
         return flow.job_deadline_s
@@ -204,8 +211,8 @@ class Scan(Step["PointsFlow"]):
     name = SCAN
     prompt = "points.prompt.scan"
 
-    def enter(self, flow: Flow[Any]) -> None:
-        _as_points(flow).wipe()
+    def arrive(self, flow: PointsFlow) -> None:
+        flow.wipe()
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name != "scan":
@@ -231,6 +238,7 @@ class Identifying(_Busy):
     name = IDENTIFYING
     prompt = "points.prompt.identifying"
     moves = on(back=SCAN)
+    refusals = ((MemberTokenError, TOKEN_REFUSED),)  # unknown member, card replaced
 
     def job(self, flow: PointsFlow) -> Job[Any]:
         flow.error = None
@@ -239,13 +247,6 @@ class Identifying(_Busy):
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         flow._take_account(value)
         return MEMBER
-
-    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
-        if isinstance(error, MemberTokenError):  # unknown member, card replaced
-            log.info("member refused: %s", error.code)
-            flow.problem = error.message_key
-            return TOKEN_REFUSED
-        return flow._failed_call(error, self.name)
 
 
 class Member(Step["PointsFlow"]):
@@ -276,8 +277,8 @@ class CatalogueState(Step["PointsFlow"]):
     prompt = "points.prompt.catalogue"
     moves = on(back=MEMBER)
 
-    def enter(self, flow: Flow[Any]) -> None:
-        _as_points(flow).cart_problem = None
+    def arrive(self, flow: PointsFlow) -> None:
+        flow.cart_problem = None
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "add":
@@ -325,6 +326,10 @@ class Issuing(_Busy):
 
     name = ISSUING
     prompt = "points.prompt.issuing"
+    refusals = (
+        (NotEnoughPoints | OutOfStock | LimitReached | UnknownItem, REFUSED),
+        (MemberTokenError, TOKEN_REFUSED),
+    )
 
     def job(self, flow: PointsFlow) -> Job[Any]:
         return flow._redeem_job()
@@ -337,16 +342,9 @@ class Issuing(_Busy):
         flow._show_voucher(value, reprint=False)
         return VOUCHER
 
-    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
-        if isinstance(error, NotEnoughPoints | OutOfStock | LimitReached | UnknownItem):
-            log.info("redemption refused: %s", error.code)
-            flow.problem = error.message_key
-            flow.data.redeem_key = None
-            return REFUSED
-        if isinstance(error, MemberTokenError):
-            flow.problem = error.message_key
-            return TOKEN_REFUSED
-        return flow._failed_call(error, self.name)
+    def refused(self, flow: PointsFlow, error: ServiceError) -> None:
+        if not isinstance(error, MemberTokenError):
+            flow.data.redeem_key = None  # nothing was written: a new attempt is a new key
 
 
 class VoucherState(Step["PointsFlow"]):
@@ -364,10 +362,9 @@ class VoucherState(Step["PointsFlow"]):
         elif event.name == "done":
             flow.go(MEMBER if flow.data.reprint else DONE)
 
-    def exit(self, flow: Flow[Any]) -> None:
-        f = _as_points(flow)
-        f.data.receipt = None
-        f.data.print_failed = False
+    def leave(self, flow: PointsFlow) -> None:
+        flow.data.receipt = None
+        flow.data.print_failed = False
 
 
 class Cancelling(_Busy):
@@ -375,6 +372,7 @@ class Cancelling(_Busy):
 
     name = CANCELLING
     prompt = "points.prompt.cancelling"
+    refusals = ((PointsRejected, REFUSED),)
 
     def job(self, flow: PointsFlow) -> Job[Any]:
         return flow._cancel_job()
@@ -382,12 +380,6 @@ class Cancelling(_Busy):
     def arrived(self, flow: PointsFlow, value: Any) -> str | None:
         flow._take_account(value)
         return MEMBER
-
-    def refused(self, flow: PointsFlow, error: ServiceError) -> str | None:
-        if isinstance(error, PointsRejected):
-            flow.problem = error.message_key
-            return REFUSED
-        return flow._failed_call(error, self.name)
 
 
 class TokenRefused(Step["PointsFlow"]):
@@ -407,22 +399,20 @@ class Refused(Step["PointsFlow"]):
     prompt = "points.prompt.refused"
     moves = on(done=DONE)
 
-    def enter(self, flow: Flow[Any]) -> None:
-        f = _as_points(flow)
-
+    def arrive(self, flow: PointsFlow) -> None:
         def refreshed(value: Any) -> None:
-            f._take_account(value)
-            f._trim_cart()
+            flow._take_account(value)
+            flow._trim_cart()
 
         # The refusal stands whatever the refresh answers; a failed refresh changes nothing.
-        f.run(f._member_and_catalogue(), refreshed, lambda _error: None)
+        flow.run(flow._member_and_catalogue(), refreshed, lambda _error: None)
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
         if event.name == "back":
             flow.go(CART if flow.data.cart else MEMBER)
 
-    def exit(self, flow: Flow[Any]) -> None:
-        _as_points(flow).problem = None
+    def leave(self, flow: PointsFlow) -> None:
+        flow.problem = None
 
 
 class ErrorState(Step["PointsFlow"]):

@@ -65,7 +65,7 @@ class Behaviour:
     weight: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class DemoRecord:
     """One violation as stored (fen, tri-state flags)."""
 
@@ -84,9 +84,9 @@ class DemoRecord:
     capture: Capture
 
 
-@dataclass
-class DemoVehicle:
-    """A vehicle with its lookup secrets and records (newest first)."""
+@dataclass(frozen=True)
+class StoredVehicle:
+    """A vehicle as stored: its plate, lookup secrets, owner and licence."""
 
     plate_type: str
     plate: str
@@ -95,6 +95,12 @@ class DemoVehicle:
     owner: str
     licence: str | None
     provider_pending: bool = False
+
+
+@dataclass(frozen=True)
+class DemoVehicle(StoredVehicle):
+    """A vehicle with its lookup secrets and records (newest first)."""
+
     records: list[DemoRecord] = field(default_factory=list)
 
 

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
@@ -184,18 +184,14 @@ class ViolationsData:
             setattr(self, name, getattr(fresh, name))
 
 
-def _as_violations(flow: Flow[Any]) -> ViolationsFlow:
-    return cast(ViolationsFlow, flow)
-
-
 class ChooseMode(Step["ViolationsFlow"]):
     """Vehicle or driving licence."""
 
     name = CHOOSE_MODE
     prompt = "violations.prompt.choose_mode"
 
-    def enter(self, flow: Flow[Any]) -> None:
-        _as_violations(flow).wipe()
+    def arrive(self, flow: ViolationsFlow) -> None:
+        flow.wipe()
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "vehicle":
@@ -407,8 +403,8 @@ class ErrorState(Step["ViolationsFlow"]):
         elif event.name == "back":
             flow.go(flow.error_back_state())
 
-    def exit(self, flow: Flow[Any]) -> None:
-        _as_violations(flow).error = None
+    def leave(self, flow: ViolationsFlow) -> None:
+        flow.error = None
 
 
 class RecordDetail(Step["ViolationsFlow"]):
@@ -431,9 +427,8 @@ class ReceiptState(Step["ViolationsFlow"]):
     prompt = "violations.prompt.receipt"
     moves = on(printed=DONE, done=DONE)
 
-    def enter(self, flow: Flow[Any]) -> None:
-        f = _as_violations(flow)
-        f.data.receipt = f.build_receipt()
+    def arrive(self, flow: ViolationsFlow) -> None:
+        flow.data.receipt = flow.build_receipt()
 
     def handle(self, flow: ViolationsFlow, event: Event) -> None:
         if event.name == "back":

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from kiosk.platform.service_errors import StoreError
-from kiosk.platform.sqlite_connections import ThreadConnections
-from kiosk.violations.demo_data import DemoData, DemoRecord
+from kiosk.platform.sqlite_connections import ThreadConnections, apply_migrations
+from kiosk.violations.demo_data import DemoData, DemoRecord, StoredVehicle
 from kiosk.violations.service import Capture
 
 log = logging.getLogger(__name__)
@@ -72,18 +71,11 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-@dataclass(frozen=True)
-class VehicleRow:
-    """A vehicle as stored (secrets included: never leaves the service)."""
+@dataclass(frozen=True, kw_only=True)
+class VehicleRow(StoredVehicle):
+    """A vehicle as stored, with its row id (secrets included: never leaves the service)."""
 
     id: int
-    plate_type: str
-    plate: str
-    engine_number: str
-    vin: str
-    owner: str
-    licence: str | None
-    provider_pending: bool
 
 
 @dataclass(frozen=True)
@@ -97,24 +89,11 @@ class LicenceRow:
 
 
 @dataclass(frozen=True)
-class RecordRow:
-    """A violation as stored, with its vehicle's plate."""
+class RecordRow(DemoRecord):
+    """A violation as stored (the fields of :class:`DemoRecord`), with its vehicle's plate."""
 
-    id: str
     plate_type: str
     plate: str
-    occurred_at: datetime
-    place: str
-    behaviour_code: str
-    behaviour_text: str
-    fine_fen: int | None
-    points: int | None
-    handled: bool | None
-    paid: bool | None
-    authority: str
-    decision_number: str | None
-    decided_on: date | None
-    capture: Capture
 
 
 def _tri(value: int | None) -> bool | None:
@@ -162,29 +141,11 @@ class ViolationStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._pool = ThreadConnections(path, synchronous="NORMAL", timeout_s=5.0)
-        self._migrate(self._conn())
+        steps = [m.split(";") for m in MIGRATIONS]
+        apply_migrations(self._conn(), steps, name=path.name, log=log, what="violation store")
 
     def _conn(self) -> sqlite3.Connection:
         return self._pool.get()
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        # One step per transaction, the version read inside it: two processes opening a new
-        # file at once (uvicorn workers) cannot both run the same step.
-        while True:
-            with self.transaction(conn) as c:
-                version = int(c.execute("PRAGMA user_version").fetchone()[0])
-                if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path.name} has schema {version}; "
-                        f"this build knows up to {SCHEMA_VERSION}"
-                    )
-                if version == SCHEMA_VERSION:
-                    return
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        c.execute(statement)
-                c.execute(f"PRAGMA user_version = {version + 1}")
-            log.info("violation store migrated to schema %d", version + 1)
 
     @contextmanager
     def transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
@@ -274,15 +235,15 @@ class ViolationStore:
         row = (
             self._conn()
             .execute(
-                "SELECT id, plate_type, plate, engine_number, vin, owner, licence, "
-                "provider_pending FROM vehicles WHERE plate_type = ? AND plate = ?",
+                "SELECT plate_type, plate, engine_number, vin, owner, licence, provider_pending,"
+                " id FROM vehicles WHERE plate_type = ? AND plate = ?",
                 (plate_type, plate),
             )
             .fetchone()
         )
         if row is None:
             return None
-        return VehicleRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]))
+        return VehicleRow(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), id=row[7])
 
     def licence(self, number: str) -> LicenceRow | None:
         """The licence with this number, or None."""

@@ -33,7 +33,7 @@ class AntifraudFeature(Feature):
         self.screen.menu.mirror.clicked.connect(lambda: self.screen.show_page("scenarios"))
         self.screen.menu.quiz.clicked.connect(self.start_quiz)
         self.screen.home_button.clicked.connect(self.go_home)
-        self.screen.card.back.clicked.connect(self._spoke)
+        self.screen.card.back.clicked.connect(self.speak)
         self.flow: Flow[Any] | None = None
         # Points go through the framework's earner: the points back end, built on first use.
         self.earner: Any = ctx.earner
@@ -52,16 +52,12 @@ class AntifraudFeature(Feature):
         self.screen.mirror.view.detach()
         self.host.show_screen("home")
 
-    def _spoke(self) -> None:
-        if self.host.voice_on():
-            self.host.speak_prompt()
-
     def _follow(self, flow: Flow[Any], refresh: Callable[[], None]) -> None:
         self.flow = flow
 
         def entered(_flow: Flow[Any], _old: str, _new: str) -> None:
             refresh()
-            self._spoke()
+            self.speak()
 
         flow.flow_did_enter_state.append(entered)
         flow.flow_did_finish.append(lambda _f, _o: self._finished())

@@ -98,10 +98,14 @@ class Feature:
 
     service: ClassVar[ServiceInfo]
     starts_on: ClassVar[frozenset[PayloadKind]] = frozenset()
+    redraw_in: ClassVar[frozenset[str]] = frozenset()
+    """States whose screen changes with time (a countdown): redrawn on every tick."""
 
     def __init__(self, host: Host) -> None:
         self.host = host
         self.screens: set[str] = set()
+        self.flow: Flow[Any] | None = None
+        self._flow_screen: FlowScreen | None = None
 
     @property
     def service_id(self) -> str:
@@ -123,14 +127,23 @@ class Feature:
         screen: FlowScreen,
         *,
         entered: StateListener,
-        finished: FinishListener,
+        finished: FinishListener | None = None,
     ) -> None:
         """Starts ``flow`` on ``screen`` for this visit: the session's end wipes it, the shell
-        follows it (failsafe, end of the flow), and the feature hears each state it enters
-        and its end."""
+        follows it (failsafe, end of the flow), and the feature hears each state it enters.
+        When the flow ends, ``finished`` runs, then the feature forgets the flow and the
+        screen is wiped."""
+
+        def ended(f: Flow[Any], outcome: str) -> None:
+            if finished is not None:
+                finished(f, outcome)
+            self.flow = self._flow_screen = None
+            screen.wipe()
+
+        self.flow, self._flow_screen = flow, screen
         flow.language = self.host.language
         flow.flow_did_enter_state.append(entered)
-        flow.flow_did_finish.append(finished)
+        flow.flow_did_finish.append(ended)
         session = self.host.ctx.sessions.session
         if session is not None:
             session.on_wipe(flow.wipe)
@@ -138,6 +151,11 @@ class Feature:
         screen.bind(flow)
         self.host.show_screen(screen.name)
         flow.start()
+
+    def speak(self) -> None:
+        """Speaks what is on show, when voice prompts are on."""
+        if self.host.voice_on():
+            self.host.speak_prompt()
 
     def start_with_scan(self, event: ScanEvent) -> bool:
         """A payload of a ``starts_on`` kind on the attract or home screen; True if taken."""
@@ -148,7 +166,15 @@ class Feature:
         return False
 
     def tick(self) -> None:
-        """Moves what depends on time (the shell's tick)."""
+        """Lets the running flow take up answers and deadlines while its screen is on show;
+        redraws when the state changed or changes with time (``redraw_in``)."""
+        flow, screen = self.flow, self._flow_screen
+        if flow is None or screen is None or self.host.current is not screen:
+            return
+        state = flow.state
+        flow.tick()
+        if self.flow is flow and (flow.state != state or flow.state in self.redraw_in):
+            screen.show_flow()
 
     def close(self) -> None:
         """Releases what the feature holds (threads, models, back ends)."""

@@ -158,8 +158,7 @@ class IdPhotoFeature(Feature):
         if new == "done":
             self.host.print_receipt(flow.receipt(self.host.language))
         self.screen.show_flow()
-        if self.host.voice_on():
-            self.host.speak_prompt()
+        self.speak()
 
     def _start_live(self, flow: IdPhotoFlow) -> None:
         camera = self.host.ctx.devices.camera
@@ -190,8 +189,6 @@ class IdPhotoFeature(Feature):
 
     def _finished(self, _flow: Flow[Any], outcome: str) -> None:
         self._stop_live()
-        self.flow = None
-        self.screen.wipe()
         if outcome == "completed":
             # "then the session ends": the photo, the code and the screens are wiped
             self.host.end_session(EndReason.COMPLETED)

@@ -54,9 +54,7 @@ class PointsFeature(Feature):
             language=self.host.language,
         )
         self.flow = flow
-        self.run_flow(
-            flow, self.screen, entered=self._entered, finished=lambda _f, _o: self._finished()
-        )
+        self.run_flow(flow, self.screen, entered=self._entered)
         if scanned:
             self.card_scanned(scanned)
 
@@ -83,17 +81,4 @@ class PointsFeature(Feature):
                 # not sent at all: the voucher stays "unprinted" and can be reprinted later
                 flow.send("print_failed")
             self.screen.show_flow()
-        if self.host.voice_on():
-            self.host.speak_prompt()
-
-    def _finished(self) -> None:
-        self.flow = None
-        self.screen.wipe()
-
-    def tick(self) -> None:
-        """Lets the flow notice background answers and deadlines."""
-        if self.flow is not None and self.host.current is self.screen:
-            state = self.flow.state
-            self.flow.tick()
-            if self.flow is not None and self.flow.state != state:
-                self.screen.show_flow()
+        self.speak()

@@ -18,6 +18,7 @@ class ViolationsFeature(Feature):
     """Starts a lookup flow per visit on the configured back end."""
 
     service = SERVICE
+    redraw_in = frozenset({"pending", "looking_up"})  # the retry countdown, the spinner
 
     def __init__(self, host: Host) -> None:
         super().__init__(host)
@@ -37,9 +38,7 @@ class ViolationsFeature(Feature):
             language=self.host.language,
         )
         self.flow = flow
-        self.run_flow(
-            flow, self.screen, entered=self._entered, finished=lambda _f, _o: self._finished()
-        )
+        self.run_flow(flow, self.screen, entered=self._entered)
         self.screen.show_flow()
 
     def _entered(self, flow: Flow[Any], _old: str, new: str) -> None:
@@ -51,16 +50,4 @@ class ViolationsFeature(Feature):
             self.host.notify("receipt.take_it")
             flow.send("printed")
             return
-        if self.host.voice_on():
-            self.host.speak_prompt()
-
-    def _finished(self) -> None:
-        self.flow = None
-        self.screen.wipe()
-
-    def tick(self) -> None:
-        """Lets the flow move on with time (pending countdown, lookup deadline)."""
-        if self.flow is not None and self.host.current is self.screen:
-            self.flow.tick()
-            if self.flow is not None and self.flow.state in ("pending", "looking_up"):
-                self.screen.show_flow()
+        self.speak()

@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import UnknownMember
-from kiosk.points.ledger.schema import ENTRY_COLUMNS, iso
+from kiosk.points.ledger.schema import ENTRY_COLUMNS, iso, row_fields
 from kiosk.points.model import MEMBER_ID_RE, Balance, EntryKind, LedgerEntry
 
 
@@ -46,18 +46,7 @@ def balance_of(c: sqlite3.Connection, member_id: str) -> Balance:
 
 def entry_from_row(r: Sequence[Any]) -> LedgerEntry:
     """The entry of a row selected with :data:`ENTRY_COLUMNS`."""
-    return LedgerEntry(
-        id=r[0],
-        kind=EntryKind(r[1]),
-        available=r[2],
-        held=r[3],
-        hours_centi=r[4],
-        reason=r[5],
-        voucher_code=r[6],
-        terminal=r[7],
-        staff=r[8],
-        at=datetime.fromisoformat(r[9]),
-    )
+    return LedgerEntry.model_validate(row_fields(ENTRY_COLUMNS, r))
 
 
 def entry_by_id(c: sqlite3.Connection, entry_id: int) -> LedgerEntry:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from kiosk.platform.service_errors import StoreError
+from kiosk.platform.sqlite_connections import apply_migrations
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,13 @@ VOUCHER_COLUMNS = (
     "code, member_id, status, points, issued_at, expires_at, printed, terminal, closed_at,"
     " closed_by"
 )
+LINE_COLUMNS = "item_id, name_zh, name_en, quantity, unit_points"
+
+
+def row_fields(columns: str, row: Sequence[Any]) -> dict[str, Any]:
+    """A row selected with ``columns`` (one of the ``*_COLUMNS``) as {column: value}: the
+    fields of the model the columns are named after, for its ``model_validate``."""
+    return dict(zip((name.strip() for name in columns.split(",")), row, strict=True))
 
 
 def iso(at: datetime) -> str:
@@ -137,24 +146,4 @@ def migrate(conn: sqlite3.Connection, name: str) -> None:
     Raises:
         StoreError: the file has a newer schema than this build knows.
     """
-    # One step per transaction with the version read inside it, so two processes
-    # opening a new file at once cannot both run a step.
-    while True:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{name} has schema {version}; this build knows up to {SCHEMA_VERSION}"
-                )
-            if version == SCHEMA_VERSION:
-                conn.execute("COMMIT")
-                return
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        log.info("points ledger migrated to schema %d", version + 1)
+    apply_migrations(conn, MIGRATIONS, name=name, log=log, what="points ledger")

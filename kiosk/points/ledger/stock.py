@@ -8,7 +8,7 @@ from kiosk.points.catalogue import CatalogueSpec
 from kiosk.points.errors import UnknownItem
 from kiosk.points.ledger.accounts import check_member_id, member_row
 from kiosk.points.ledger.limits import item_limits, used_quantity
-from kiosk.points.ledger.schema import ITEM_COLUMNS
+from kiosk.points.ledger.schema import ITEM_COLUMNS, row_fields
 from kiosk.points.ledger.store import LedgerStore
 from kiosk.points.ledger.vouchers import sweep_expired_vouchers
 from kiosk.points.model import Catalogue, CatalogueItem
@@ -86,18 +86,7 @@ class Stock(LedgerStore):
                 if limits.per_month is not None:
                     used = used_quantity(c, member_id, r[0], today.replace(day=1))
                     left_month = max(0, limits.per_month - used)
-            items.append(
-                CatalogueItem(
-                    id=r[0],
-                    name_zh=r[1],
-                    name_en=r[2],
-                    points=r[3],
-                    stock=r[4],
-                    picture=r[5],
-                    per_day=limits.per_day,
-                    per_month=limits.per_month,
-                    left_today=left_day,
-                    left_this_month=left_month,
-                )
-            )
+            item = row_fields(ITEM_COLUMNS, r)
+            item.update(per_day=limits.per_day, per_month=limits.per_month)
+            items.append(CatalogueItem(**item, left_today=left_day, left_this_month=left_month))
         return Catalogue(items=tuple(items))

@@ -27,9 +27,15 @@ from kiosk.points.errors import (
 from kiosk.points.ledger.accounts import balance_of, check_member_id, insert_entry, member_row
 from kiosk.points.ledger.idempotency import Replayed
 from kiosk.points.ledger.limits import item_limits, used_quantity
-from kiosk.points.ledger.schema import ITEM_COLUMNS, VOUCHER_COLUMNS, iso
+from kiosk.points.ledger.schema import (
+    ITEM_COLUMNS,
+    LINE_COLUMNS,
+    VOUCHER_COLUMNS,
+    iso,
+    row_fields,
+)
 from kiosk.points.ledger.store import LedgerStore
-from kiosk.points.model import CartLine, EntryKind, Voucher, VoucherLine, VoucherStatus
+from kiosk.points.model import CartLine, EntryKind, Voucher, VoucherStatus
 from kiosk.points.vouchers import new_code
 
 log = logging.getLogger(__name__)
@@ -47,26 +53,11 @@ def read_voucher(c: sqlite3.Connection, code: str) -> Voucher | None:
     if r is None:
         return None
     lines = c.execute(
-        "SELECT item_id, name_zh, name_en, quantity, unit_points FROM voucher_lines"
-        " WHERE voucher_code = ? ORDER BY rowid",
-        (code,),
+        f"SELECT {LINE_COLUMNS} FROM voucher_lines WHERE voucher_code = ? ORDER BY rowid", (code,)
     ).fetchall()
-    return Voucher(
-        code=r[0],
-        member_id=r[1],
-        status=VoucherStatus(r[2]),
-        points=r[3],
-        issued_at=datetime.fromisoformat(r[4]),
-        expires_at=datetime.fromisoformat(r[5]),
-        printed=bool(r[6]),
-        terminal=r[7],
-        closed_at=datetime.fromisoformat(r[8]) if r[8] else None,
-        closed_by=r[9],
-        lines=tuple(
-            VoucherLine(item_id=x[0], name_zh=x[1], name_en=x[2], quantity=x[3], unit_points=x[4])
-            for x in lines
-        ),
-    )
+    fields = row_fields(VOUCHER_COLUMNS, r)
+    fields["lines"] = [row_fields(LINE_COLUMNS, x) for x in lines]
+    return Voucher.model_validate(fields)
 
 
 def read_vouchers(c: sqlite3.Connection, codes: Sequence[tuple[str]]) -> list[Voucher]:
@@ -112,14 +103,29 @@ def void_voucher(
     )
     for line in voucher.lines:
         c.execute("UPDATE items SET stock = stock + ? WHERE id = ?", (line.quantity, line.item_id))
+    reason = "cancelled" if status is VoucherStatus.CANCELLED else "voucher_expired"
+    release_held_points(c, voucher, EntryKind.VOID, reason, staff, terminal, now)
+
+
+def release_held_points(
+    c: sqlite3.Connection,
+    voucher: Voucher,
+    kind: EntryKind,
+    reason: str,
+    staff: str,
+    terminal: str,
+    now: datetime,
+) -> None:
+    """Appends the entry that closes a held voucher's points: ``POST`` spends them (the goods
+    were handed over), ``VOID`` returns them to the member's available points."""
     insert_entry(
         c,
-        f"void:{voucher.code}",
-        EntryKind.VOID,
+        f"{kind.value}:{voucher.code}",
+        kind,
         voucher.member_id,
-        voucher.points,
+        voucher.points if kind is EntryKind.VOID else 0,
         -voucher.points,
-        reason="cancelled" if status is VoucherStatus.CANCELLED else "voucher_expired",
+        reason=reason,
         voucher_code=voucher.code,
         terminal=terminal,
         staff=staff,
@@ -305,19 +311,7 @@ class Vouchers(LedgerStore):
                 " WHERE code = ?",
                 (iso(now), staff, code),
             )
-            insert_entry(
-                c,
-                f"post:{code}",
-                EntryKind.POST,
-                voucher.member_id,
-                0,
-                -voucher.points,
-                reason="fulfilment",
-                voucher_code=code,
-                terminal=terminal,
-                staff=staff,
-                at=now,
-            )
+            release_held_points(c, voucher, EntryKind.POST, "fulfilment", staff, terminal, now)
             return code
 
         params = {"code": code, "staff": staff}

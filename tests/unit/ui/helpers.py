@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from ui.shell.window import Shell
+
+
+def settle() -> None:
+    """Handles what is already posted (layout requests, queued signals, repaints) without
+    waiting for any time to pass."""
+    for _ in range(3):
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
 
 
 def touch(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
@@ -20,7 +28,7 @@ def touch(qtbot: QtBot, widget: QWidget, pos: QPoint | None = None) -> None:
     assert handle is not None, "the window is not shown"
     at = widget.mapTo(window, pos or widget.rect().center())
     QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
-    qtbot.wait(1)
+    settle()
 
 
 def touch_at(qtbot: QtBot, window: QWidget, at: QPoint) -> None:
@@ -28,7 +36,7 @@ def touch_at(qtbot: QtBot, window: QWidget, at: QPoint) -> None:
     handle = window.windowHandle()
     assert handle is not None, "the window is not shown"
     QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at)
-    qtbot.wait(1)
+    settle()
 
 
 def find(shell: Shell, name: str) -> QWidget:

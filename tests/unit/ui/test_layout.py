@@ -10,7 +10,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.unit.ui.helpers import find, touch
+from tests.unit.ui.helpers import find, settle, touch
 from ui.shell.window import Shell
 
 MIN_TEXT_PX = 28
@@ -56,12 +56,12 @@ def test_every_screen_lays_out(
     qtbot: QtBot, shell: Shell, size: tuple[int, int], elder: bool, language: str
 ) -> None:
     shell.resize(*size)
-    qtbot.wait(20)
+    settle()
     checks: dict[str, list[str]] = {"attract": check_layout(shell.current, shell)}
     touch(qtbot, shell.attract)
     shell.set_language(language)
     shell.set_elder(elder)
-    qtbot.wait(20)
+    settle()
     checks["home"] = check_layout(shell.current, shell)
     touch(qtbot, find(shell, "help"))
     checks["help"] = check_layout(shell.help.card, shell)
@@ -70,7 +70,7 @@ def test_every_screen_lays_out(
     shell._on_warn(shell.ctx.sessions.session)  # type: ignore[arg-type]
     checks["idle"] = check_layout(shell.idle_warning.card, shell)
     shell.show_failsafe()
-    qtbot.wait(20)
+    settle()
     checks["failsafe"] = check_layout(shell.current, shell)
     problems = {k: v for k, v in checks.items() if v}
     assert not problems

@@ -12,7 +12,7 @@ from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import Event, Flow, State
 from kiosk.framework.session import EndReason
 from kiosk.platform.voice import RecordingVoice
-from tests.unit.ui.helpers import find, touch
+from tests.unit.ui.helpers import find, settle, touch
 from ui.shell.window import Shell
 
 
@@ -93,7 +93,7 @@ def test_elder_mode_enlarges_text_and_targets_and_speaks(qtbot: QtBot, shell: Sh
     standard_px = title.font().pixelSize()
     standard_target = find(shell, "help").height()
     touch(qtbot, find(shell, "elder"))
-    qtbot.wait(10)
+    settle()
     assert title.font().pixelSize() >= 1.3 * standard_px
     assert standard_target >= 80 and find(shell, "help").height() >= 120
     spoken = voice_of(shell.ctx).spoken

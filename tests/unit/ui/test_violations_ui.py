@@ -12,7 +12,7 @@ from devices.receipt.escpos_text import escpos_to_text
 from kiosk.app import build_context
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.voice import RecordingVoice
-from tests.unit.ui.helpers import all_texts, find, touch
+from tests.unit.ui.helpers import all_texts, find, settle, touch
 from ui.shell.window import Shell
 
 PLATE, SECRET = "苏E8D2K7", "4G15B08327"
@@ -39,7 +39,7 @@ def open_record(qtbot: QtBot, shell: Shell, index: int) -> None:
     card = find(shell, f"viol_record_{index}")
     page = shell.features["violations"].screen.pages["results"]  # type: ignore[attr-defined]
     page.area.ensureWidgetVisible(card)  # as a resident scrolls to it
-    qtbot.wait(10)
+    settle()
     touch(qtbot, card)
 
 
