@@ -23,20 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devices.receipt import document as doc
 from devices.receipt import layout
-from devices.receipt.document import (
-    Align,
-    Barcode,
-    Block,
-    Cut,
-    Feed,
-    Image,
-    PaperProfile,
-    QRCode,
-    Receipt,
-    Rule,
-    Text,
-)
+from devices.receipt.document import Align, Barcode, PaperProfile, Receipt
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -284,25 +273,25 @@ class _Renderer:
                 x += w * cell
         return out
 
-    def block(self, block: Block) -> list[_Strip]:
+    def block(self, block: doc.Block) -> list[_Strip]:
         p = self.profile
         match block:
-            case Text():
+            case doc.Text():
                 size = layout.clamp_size(block.size)
                 lines = layout.text_block_lines(block, p)
                 return [self.text_lines(lines, size, block.bold, block.align)]
-            case Rule():
+            case doc.Rule():
                 return [self.text_lines([layout.rule_line(block, p)], 1, False, Align.LEFT)]
-            case QRCode():
+            case doc.QRCode():
                 return [self.bitmap(qr_bitmap(block.data, block.module_px, p.dots, block.align))]
-            case Barcode():
+            case doc.Barcode():
                 return [self.barcode(block)]
-            case Image():
+            case doc.Image():
                 bitmap = fit_image(block.png, p.dots, block.align)
                 return [self.bitmap(bitmap), self.strip(GAP_AFTER_GRAPHIC)]
-            case Feed():
+            case doc.Feed():
                 return [self.strip(line_height(1) * max(0, block.lines))]
-            case Cut():
+            case doc.Cut():
                 return [self.cut()]
         raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 

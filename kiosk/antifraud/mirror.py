@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.antifraud.rehearsal import INTRO, Rehearsal
 from kiosk.content.model import END_STEP, LocalText, MirrorChoice, MirrorScenario, MirrorStep
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Event, FailsafeMonitor, Flow, NoData, on
+from kiosk.framework.flow import DONE, Event, FailsafeMonitor, on
 from kiosk.framework.flow import Step as FlowStep
 from kiosk.framework.i18n import tr
 
-INTRO = "intro"
 STEP = "step"
 OUTCOME = "outcome"
 SUMMARY = "summary"
@@ -140,7 +140,7 @@ class Summary(FlowStep["MirrorFlow"]):
         )
 
 
-class MirrorFlow(Flow[NoData]):
+class MirrorFlow(Rehearsal):
     """One mirror scenario. See the module docstring for states and events.
 
     Attributes:
@@ -151,8 +151,6 @@ class MirrorFlow(Flow[NoData]):
     """
 
     name = "antifraud_mirror"
-    initial = INTRO
-    done_prompt = "antifraud.done.prompt"
 
     def __init__(
         self,

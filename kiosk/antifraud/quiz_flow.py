@@ -34,17 +34,17 @@ from kiosk.antifraud.quiz import (
     QuizReward,
     QuizSession,
 )
+from kiosk.antifraud.rehearsal import INTRO, Rehearsal
 from kiosk.content.model import QuizBank, QuizQuestion
 from kiosk.content.speech import join_sentences
 from kiosk.framework.clock import Clock
 from kiosk.framework.earning import EarnResult, EarnStatus, PointsEarner
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, NoData, Step, on
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Runner
 
 log = logging.getLogger(__name__)
 
-INTRO = "intro"
 QUESTION = "question"
 EXPLANATION = "explanation"
 SCORE = "score"
@@ -205,7 +205,7 @@ class Reward(_Step):
         return tr(flow.reward_message_key, language, points=flow.reward_points_earned)
 
 
-class QuizFlow(Flow[NoData]):
+class QuizFlow(Rehearsal):
     """The quiz flow. See the module docstring for states and events.
 
     Attributes:
@@ -216,8 +216,6 @@ class QuizFlow(Flow[NoData]):
     """
 
     name = "antifraud_quiz"
-    initial = INTRO
-    done_prompt = "antifraud.done.prompt"
 
     def __init__(
         self,

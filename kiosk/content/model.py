@@ -152,80 +152,72 @@ class _ItemBase(_Strict):
         return None
 
 
-class ImageItem(_ItemBase):
+class _MediaItem(_ItemBase):
+    """An item that shows a file: its field is named as its kind (``image``, ``video``)."""
+
+    caption: LocalText | None = None
+
+    @property
+    def media(self) -> MediaRef | None:
+        ref = getattr(self, str(getattr(self, "kind")))  # noqa: B009 - kind is per subclass
+        return ref if isinstance(ref, MediaRef) else None
+
+
+class ImageItem(_MediaItem):
     """A poster shown ``duration_s`` seconds, with an optional caption."""
 
     kind: Literal["image"] = "image"
     image: MediaRef
-    caption: LocalText | None = None
     duration_s: float = Field(10.0, ge=3, le=120)
 
     @property
     def seconds(self) -> float:
         return self.duration_s
 
-    @property
-    def media(self) -> MediaRef | None:
-        return self.image
 
-
-class VideoItem(_ItemBase):
+class VideoItem(_MediaItem):
     """A video; it ends by itself, or after ``max_duration_s`` at the latest."""
 
     kind: Literal["video"] = "video"
     video: MediaRef
-    caption: LocalText | None = None
     max_duration_s: float = Field(60.0, ge=1, le=600)
 
     @property
     def seconds(self) -> float:
         return self.max_duration_s
 
+
+class _Slide(_ItemBase):
+    """A slide of text shown ``duration_s`` seconds: a title and an optional body."""
+
+    title: LocalText
+    body: LocalText | None = None
+    duration_s: float = Field(12.0, ge=3, le=120)
+
     @property
-    def media(self) -> MediaRef | None:
-        return self.video
+    def seconds(self) -> float:
+        return self.duration_s
 
 
-class TextItem(_ItemBase):
+class TextItem(_Slide):
     """A text slide. With ``fraud_type`` it is that fraud type's card (how it starts, the
     warning signs, what to do: see :class:`FraudType`) under this title."""
 
     kind: Literal["text"] = "text"
-    title: LocalText
-    body: LocalText | None = None
     fraud_type: str | None = Field(None, pattern=SLUG)
-    duration_s: float = Field(12.0, ge=3, le=120)
-
-    @property
-    def seconds(self) -> float:
-        return self.duration_s
 
 
-class QuizInvite(_ItemBase):
+class QuizInvite(_Slide):
     """An invitation slide; touching it opens the quiz."""
 
     kind: Literal["quiz"] = "quiz"
-    title: LocalText
-    body: LocalText | None = None
-    duration_s: float = Field(12.0, ge=3, le=120)
-
-    @property
-    def seconds(self) -> float:
-        return self.duration_s
 
 
-class MirrorInvite(_ItemBase):
+class MirrorInvite(_Slide):
     """An invitation slide; touching it opens the mirror scenario ``scenario``."""
 
     kind: Literal["mirror"] = "mirror"
     scenario: str = Field(pattern=SLUG)
-    title: LocalText
-    body: LocalText | None = None
-    duration_s: float = Field(12.0, ge=3, le=120)
-
-    @property
-    def seconds(self) -> float:
-        return self.duration_s
 
 
 PlaylistItem = Annotated[

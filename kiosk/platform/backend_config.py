@@ -22,7 +22,17 @@ DEFAULT_SEED = 20261123
 """The demo data's seed: the same demo residents, vehicles and records on every machine."""
 
 
-class ServiceConfig(BaseModel):
+class CenterCredentials(BaseModel):
+    """How a terminal proves itself to the center and which center it trusts: shared by the
+    back-end services and the fleet agent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token: str = Field("", repr=False, max_length=256)
+    ca_file: str = ""
+
+
+class ServiceConfig(CenterCredentials):
     """Where the kiosk's backend services live and how to reach them.
 
     Attributes:
@@ -48,8 +58,6 @@ class ServiceConfig(BaseModel):
     backend: Literal["local", "http"] = "local"
     base_url: str = "https://127.0.0.1:8443"
     terminal_id: str = Field("", pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$")
-    token: str = Field("", repr=False, max_length=256)
-    ca_file: str = ""
     connect_timeout_s: float = Field(3.0, gt=0, le=30)
     read_timeout_s: float = Field(5.0, gt=0, le=60)
     total_timeout_s: float = Field(10.0, gt=0, le=120)

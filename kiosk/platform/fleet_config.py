@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from kiosk.platform.backend_config import CenterCredentials
 from kiosk.platform.urls import is_loopback, split_http_url
 
 
-class FleetConfig(BaseModel):
+class FleetConfig(CenterCredentials):
     """Where the fleet repository is, how often to ask it, and when to roll back.
 
     Attributes:
@@ -57,8 +58,6 @@ class FleetConfig(BaseModel):
     poll_jitter: float = Field(0.2, ge=0.0, le=1.0)
     heartbeat_url: str = ""
     heartbeat_interval_s: float = Field(60.0, ge=0.05, le=86400.0)
-    token: str = Field("", repr=False, max_length=256)
-    ca_file: str = ""
     connect_timeout_s: float = Field(3.0, gt=0, le=30)
     read_timeout_s: float = Field(10.0, gt=0, le=120)
     health_window_s: float = Field(120.0, ge=0.0, le=86400.0)

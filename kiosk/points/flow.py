@@ -72,6 +72,7 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import (
     Balance,
+    CancelledBy,
     CartLine,
     Catalogue,
     CatalogueItem,
@@ -198,6 +199,11 @@ class _Busy(Busy["PointsFlow"]):
     def refused(self, flow: PointsFlow, error: ServiceError) -> None:
         """Runs for a refusal the resident can act on, before its state."""
 
+    def arrived(self, flow: PointsFlow, value: Any) -> str | None:
+        """By default the answer is the member's account and catalogue: the member screen."""
+        flow._take_account(value)
+        return MEMBER
+
     def deadline_s(self, flow: PointsFlow) -> float:
         return flow.job_deadline_s
 
@@ -243,10 +249,6 @@ class Identifying(_Busy):
     def job(self, flow: PointsFlow) -> Job[Any]:
         flow.error = None
         return flow._member_and_catalogue()
-
-    def arrived(self, flow: PointsFlow, value: Any) -> str | None:
-        flow._take_account(value)
-        return MEMBER
 
 
 class Member(Step["PointsFlow"]):
@@ -376,10 +378,6 @@ class Cancelling(_Busy):
 
     def job(self, flow: PointsFlow) -> Job[Any]:
         return flow._cancel_job()
-
-    def arrived(self, flow: PointsFlow, value: Any) -> str | None:
-        flow._take_account(value)
-        return MEMBER
 
 
 class TokenRefused(Step["PointsFlow"]):
@@ -743,7 +741,7 @@ class PointsFlow(Flow[PointsData]):
         refresh = self._member_and_catalogue()
 
         def job() -> tuple[MemberSummary, Catalogue]:
-            service.cancel(code, key, member_id=member_id)
+            service.cancel(code, key, CancelledBy(member_id=member_id))
             return refresh()
 
         return job

@@ -26,7 +26,15 @@ from kiosk.platform.service_errors import (
 )
 from kiosk.points.errors import error_for_code
 from kiosk.points.local import earn_result
-from kiosk.points.model import CartLine, Catalogue, EarnAnswer, MemberSummary, Voucher, VoucherList
+from kiosk.points.model import (
+    CancelledBy,
+    CartLine,
+    Catalogue,
+    EarnAnswer,
+    MemberSummary,
+    Voucher,
+    VoucherList,
+)
 
 BASE = "/v1/points"
 MEMBER_LOOKUP = f"{BASE}/member-lookups"
@@ -98,16 +106,9 @@ class HttpPointsService:
         body = {"code": code, "staff": staff}
         return _parse(Voucher, self._post(FULFILMENTS, body, idempotency_key))
 
-    def cancel(
-        self,
-        code: str,
-        idempotency_key: str,
-        *,
-        staff: str | None = None,
-        member_id: str | None = None,
-    ) -> Voucher:
+    def cancel(self, code: str, idempotency_key: str, by: CancelledBy) -> Voucher:
         """See :class:`kiosk.points.service.PointsService`."""
-        body = {"code": code, "staff": staff, "member_id": member_id}
+        body = {"code": code, "staff": by.staff, "member_id": by.member_id}
         return _parse(Voucher, self._post(CANCELLATIONS, body, idempotency_key))
 
     def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> EarnResult:

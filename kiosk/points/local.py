@@ -18,7 +18,7 @@ from kiosk.platform.service_errors import ServiceRejected
 from kiosk.points.catalogue import CatalogueSpec
 from kiosk.points.demo import DemoMembers, open_demo_ledger
 from kiosk.points.ledger import Ledger
-from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
+from kiosk.points.model import CancelledBy, CartLine, Catalogue, MemberSummary, Voucher
 
 
 def earn_result(
@@ -89,17 +89,10 @@ class LocalPointsService:
         """See :class:`kiosk.points.service.PointsService`."""
         return self.ledger.fulfil(code, staff, idempotency_key, self.terminal_id).value
 
-    def cancel(
-        self,
-        code: str,
-        idempotency_key: str,
-        *,
-        staff: str | None = None,
-        member_id: str | None = None,
-    ) -> Voucher:
+    def cancel(self, code: str, idempotency_key: str, by: CancelledBy) -> Voucher:
         """See :class:`kiosk.points.service.PointsService`."""
         return self.ledger.cancel(
-            code, idempotency_key, self.terminal_id, staff=staff, member_id=member_id
+            code, idempotency_key, self.terminal_id, staff=by.staff, member_id=by.member_id
         ).value
 
     def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> EarnResult:

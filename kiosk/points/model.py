@@ -21,6 +21,7 @@ adjust   ±n                   a staff correction
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -278,3 +279,12 @@ class EarnAnswer(_Frozen):
     points: int = 0
     balance: int | None = None
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class CancelledBy:
+    """Who cancels a voucher: a staff member (by name) or, where the cancel policy allows,
+    the resident it belongs to (by member id)."""
+
+    staff: str | None = None
+    member_id: str | None = None

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from kiosk.framework.earning import EarnResult
-from kiosk.points.model import CartLine, Catalogue, MemberSummary, Voucher
+from kiosk.points.model import CancelledBy, CartLine, Catalogue, MemberSummary, Voucher
 
 
 class PointsService(Protocol):
@@ -59,16 +59,9 @@ class PointsService(Protocol):
         """Staff hand the goods over (核销): the held points are posted."""
         ...
 
-    def cancel(
-        self,
-        code: str,
-        idempotency_key: str,
-        *,
-        staff: str | None = None,
-        member_id: str | None = None,
-    ) -> Voucher:
-        """Cancels an open voucher (points and stock return): by ``staff``, or by the
-        resident ``member_id`` where ``cancel_policy`` allows."""
+    def cancel(self, code: str, idempotency_key: str, by: CancelledBy) -> Voucher:
+        """Cancels an open voucher (points and stock return): by a staff member, or by the
+        resident where ``cancel_policy`` allows."""
         ...
 
     def earn(self, member_id: str, points: int, idempotency_key: str, reason: str) -> EarnResult:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from kiosk.content.library import ContentLibrary
 from ui.antifraud.pages import CardPage, MenuPage, MirrorPage, Page, QuizPage, ScenariosPage
-from ui.framework.screen import Screen, button, label
+from ui.framework.screen import Screen, button, column, label
 
 
 class AntifraudScreen(Screen):
@@ -17,9 +17,7 @@ class AntifraudScreen(Screen):
 
     def __init__(self, library: ContentLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 40, 48, 40)
-        outer.setSpacing(20)
+        outer = column(self, (48, 40), 20)
         top = QHBoxLayout()
         self.heading = label("", "title")
         self.back_button = button(name="antifraud_menu_button")

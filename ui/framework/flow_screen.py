@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLay
 
 from kiosk.framework.flow import Flow
 from kiosk.framework.i18n import tr
-from ui.framework.screen import Screen, button, clear_layout, label
+from ui.framework.screen import Screen, button, clear_layout, column, label
 
 Send = Callable[..., None]
 
@@ -91,9 +91,7 @@ class FlowScreen(Screen):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow: Flow[Any] | None = None
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(48, 40, 48, 40)
-        outer.setSpacing(20)
+        outer = column(self, (48, 40), 20)
         top = QHBoxLayout()
         self.heading = label("", "title")
         self.home_button = button(name=self.home_name or f"{self.name}_home")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.framework.i18n import tr
 
@@ -50,6 +50,15 @@ class Screen(QWidget):
 
     def set_elder(self, elder: bool) -> None:
         """Adapts the layout to elder mode (bigger, fewer items)."""
+
+
+def column(widget: QWidget, margins: tuple[int, int], spacing: int) -> QVBoxLayout:
+    """The vertical layout of ``widget`` with ``margins`` (horizontal, vertical) and
+    ``spacing`` between its items, in pixels."""
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(margins[0], margins[1], margins[0], margins[1])
+    layout.setSpacing(spacing)
+    return layout
 
 
 def label(text: str = "", role: str = "", *, wrap: bool = True, center: bool = False) -> QLabel:

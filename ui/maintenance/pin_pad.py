@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
-from ui.framework.screen import Screen, button, label
+from ui.framework.screen import Screen, button, column, label
 
 MAX_DIGITS = 12
 
@@ -26,9 +26,7 @@ class PinPadScreen(Screen):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._digits = ""
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(96, 64, 96, 64)
-        layout.setSpacing(24)
+        layout = column(self, (96, 64), 24)
         self.title = label("", "title", center=True)
         self.dots = label("", "hero", center=True)
         self.dots.setObjectName("pin_dots")

@@ -8,14 +8,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from devices.scan_payload import ScanEvent
 from kiosk.app import AppContext
 from ui.framework.maintenance_page import MaintenancePage
-from ui.framework.screen import Screen, button, label
+from ui.framework.screen import Screen, button, column, label
 from ui.maintenance.actions_page import ActionsPage
 from ui.maintenance.config_page import ConfigPage
 from ui.maintenance.counters_page import CountersPage
@@ -37,9 +36,7 @@ class MaintenanceScreen(Screen):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(32, 32, 32, 32)
-        outer.setSpacing(16)
+        outer = column(self, (32, 32), 16)
         top = QHBoxLayout()
         self.title = label("", "title")
         self.exit_button = button(role="primary", name="maint_exit")

@@ -14,7 +14,7 @@ from kiosk.app import AppContext
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.service_errors import ServiceError
 from kiosk.points.errors import PointsRejected
-from kiosk.points.model import Voucher
+from kiosk.points.model import CancelledBy, Voucher
 from kiosk.points.vouchers import normalize_code
 from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.screen import button, label
@@ -101,7 +101,7 @@ class VouchersPage(MaintenancePage):
         if action == "fulfil":
             work: Callable[[], Voucher] = lambda: service.fulfil(v.code, staff, key)  # noqa: E731
         else:
-            work = lambda: service.cancel(v.code, key, staff=staff)  # noqa: E731
+            work = lambda: service.cancel(v.code, key, CancelledBy(staff=staff))  # noqa: E731
         self.ctx.maintenance.action(f"voucher_{action}", by_staff=staff)
         self.run(work, lambda voucher: self._done(action, voucher), self._failed)
 

@@ -12,7 +12,7 @@ from kiosk.content.library import ContentLibrary
 from kiosk.content.model import AnyItem
 from kiosk.content.playlist import Scheduler
 from kiosk.framework.clock import Clock
-from ui.framework.screen import Screen, label
+from ui.framework.screen import Screen, column, label
 
 # Imported here, not where the player is made: importing QtMultimedia probes the system's
 # audio libraries, and its warnings belong to start-up, not to the first video.
@@ -55,9 +55,7 @@ class AttractScreen(Screen):
         self._painted = False
         self._muted = muted
         self._video: VideoPlayer | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(64, 64, 64, 64)
-        layout.setSpacing(32)
+        layout = column(self, (64, 64), 32)
         self.title = label("", "title", center=True)
         self.clock_label = label("", "clock", center=True)
         self.clock_label.setObjectName("attract_clock")

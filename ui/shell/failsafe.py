@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ui.framework.screen import Screen, button, label
+from ui.framework.screen import Screen, button, column, label
 
 
 class FailsafeScreen(Screen):
@@ -22,9 +22,7 @@ class FailsafeScreen(Screen):
     def __init__(self, staff_hint: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.staff_hint = staff_hint
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(64, 64, 64, 64)
-        layout.setSpacing(40)
+        layout = column(self, (64, 64), 40)
         layout.addStretch(1)
         self.title = label("", "hero", center=True)
         self.body = label("", "", center=True)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.framework.catalog import Availability, ServiceInfo
 from kiosk.framework.i18n import has_translation
-from ui.framework.screen import Screen, button, label
+from ui.framework.screen import Screen, button, column, label
 
 
 class Tile(QPushButton):
@@ -68,9 +68,7 @@ class HomeScreen(Screen):
         self.availability: dict[str, Availability] = {
             s.id: Availability(False, "service.not_built") for s in self.services
         }
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 48, 48, 48)
-        layout.setSpacing(32)
+        layout = column(self, (48, 48), 32)
         self.bar = QGridLayout()
         self.bar.setSpacing(16)
         self.language_button = button(name="language")

@@ -26,7 +26,7 @@ from kiosk.points.errors import (
     VoucherClosed,
     VoucherNotFound,
 )
-from kiosk.points.model import Balance, CartLine, EntryKind, VoucherStatus
+from kiosk.points.model import Balance, CancelledBy, CartLine, EntryKind, VoucherStatus
 from tests.unit.kiosk.points.conftest import Backend, key
 
 CODE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
@@ -154,7 +154,7 @@ def test_daily_limit(backend: Backend) -> None:
 def test_monthly_limit_and_cancelled_vouchers_do_not_count(backend: Backend) -> None:
     member_id = backend.member(100)
     cancelled = backend.service.redeem(member_id, [line("soap", 4)], key())
-    backend.service.cancel(cancelled.code, key(), staff="小李")
+    backend.service.cancel(cancelled.code, key(), CancelledBy(staff="小李"))
     backend.service.redeem(member_id, [line("soap", 4)], key())  # 4 a day: cancelled freed it
     with pytest.raises(LimitReached):
         backend.service.redeem(member_id, [line("soap")], key())
@@ -192,7 +192,7 @@ def test_fulfilment_posts_the_held_points(backend: Backend) -> None:
     with pytest.raises(VoucherAlreadyFulfilled):
         backend.service.fulfil(v.code, "小王", key())
     with pytest.raises(VoucherAlreadyFulfilled):
-        backend.service.cancel(v.code, key(), staff="小王")
+        backend.service.cancel(v.code, key(), CancelledBy(staff="小王"))
     m = backend.service.member(member_id)
     assert m.balance == Balance(available=40, held=0)
     assert m.hours_centi == 5000  # spending points never reduces hours
@@ -210,19 +210,19 @@ def test_unknown_vouchers(backend: Backend) -> None:
     with pytest.raises(VoucherNotFound):
         backend.service.mark_printed("ABCD-EFGH", key())
     with pytest.raises(VoucherNotFound):
-        backend.service.cancel("ABCD-EFGH", key(), staff="小李")
+        backend.service.cancel("ABCD-EFGH", key(), CancelledBy(staff="小李"))
 
 
 def test_cancellation_returns_points_and_stock(backend: Backend) -> None:
     member_id = backend.member(50)
     stock = backend.stock("towel")
     v = backend.service.redeem(member_id, [line("towel", 2)], key())
-    done = backend.service.cancel(v.code, key(), staff="小李")
+    done = backend.service.cancel(v.code, key(), CancelledBy(staff="小李"))
     assert done.status is VoucherStatus.CANCELLED and done.closed_by == "小李"
     assert backend.service.member(member_id).balance == Balance(available=50, held=0)
     assert backend.stock("towel") == stock
     with pytest.raises(VoucherClosed):
-        backend.service.cancel(v.code, key(), staff="小李")
+        backend.service.cancel(v.code, key(), CancelledBy(staff="小李"))
     with pytest.raises(VoucherClosed):
         backend.service.fulfil(v.code, "小李", key())
     void = backend.ledger.entries(member_id)[-1]
@@ -233,7 +233,7 @@ def test_residents_may_not_cancel_by_default(backend: Backend) -> None:
     member_id = backend.member(50)
     v = backend.service.redeem(member_id, [line("towel")], key())
     with pytest.raises(CancelNotAllowed):
-        backend.service.cancel(v.code, key(), member_id=member_id)
+        backend.service.cancel(v.code, key(), CancelledBy(member_id=member_id))
     assert backend.service.voucher(v.code).status is VoucherStatus.HELD
 
 
