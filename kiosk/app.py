@@ -238,7 +238,7 @@ def build_context(
     return AppContext(
         config_store=store,
         clock=clock,
-        devices=build_devices(config, paths.data_dir),
+        devices=build_devices(config, paths.data_dir, monotonic=clock.monotonic),
         sessions=sessions,
         failsafes=FailsafeMonitor(clock),
         voice=voice or build_voice(ui.voice_engine, ui.volume),

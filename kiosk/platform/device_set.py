@@ -116,12 +116,20 @@ class DeviceSet:
         printer.stop()
 
 
-def build_devices(config: KioskConfig, data_dir: Path) -> DeviceSet:
-    """Every device named in ``config``, built when first used (not started)."""
-    return DeviceSet(lambda: _build_all(config, data_dir))
+def build_devices(
+    config: KioskConfig, data_dir: Path, *, monotonic: Callable[[], float] = time.monotonic
+) -> DeviceSet:
+    """Every device named in ``config``, built when first used (not started).
+
+    ``monotonic`` is the clock of time-based device rules (the scanner's fold window): the
+    kiosk's clock, so tests with a fake clock move it instead of waiting.
+    """
+    return DeviceSet(lambda: _build_all(config, data_dir, monotonic))
 
 
-def _build_all(config: KioskConfig, data_dir: Path) -> tuple[Camera, Scanner, Printer]:
+def _build_all(
+    config: KioskConfig, data_dir: Path, monotonic: Callable[[], float]
+) -> tuple[Camera, Scanner, Printer]:
     from devices.camera import build_camera
     from devices.decoders import make_decoder
     from devices.scanner import (
@@ -168,7 +176,10 @@ def _build_all(config: KioskConfig, data_dir: Path) -> tuple[Camera, Scanner, Pr
                 )
             )
     scanner = Scanner(
-        sources, fold_window_s=sc.fold_window_s, max_payload_bytes=sc.max_payload_bytes
+        sources,
+        fold_window_s=sc.fold_window_s,
+        max_payload_bytes=sc.max_payload_bytes,
+        clock=monotonic,
     )
     return camera, scanner, build_printer_from(config, data_dir)
 

@@ -36,7 +36,7 @@ class Collector:
         scanner.subscribe(self.events.put)
         scanner.subscribe_rejected(self.events.put)
 
-    def next(self, timeout: float = 5.0) -> ScanEvent | ScanRejected:
+    def next(self, timeout: float = 60.0) -> ScanEvent | ScanRejected:
         return self.events.get(timeout=timeout)
 
     def empty_after(self, seconds: float) -> bool:
@@ -92,14 +92,16 @@ def pty_pair() -> Iterator[tuple[int, str]]:
 
 def test_serial_scanner_through_a_pty_pair(pty_pair: tuple[int, str]) -> None:
     master, port = pty_pair
-    source = SerialScanSource(port, 9600, reconnect_s=0.05, idle_end_s=0.1, max_bytes=2048)
+    # every payload below ends with CR or LF: a long idle end keeps a descheduled writer (a
+    # loaded machine) from cutting a payload in two
+    source = SerialScanSource(port, 9600, reconnect_s=0.05, idle_end_s=30, max_bytes=2048)
     scanner = Scanner([source], fold_window_s=0)
     got = Collector(scanner)
     ready = threading.Event()
     source.subscribe_health(lambda _n, h: ready.set() if h.level is HealthLevel.READY else None)
     scanner.start()
     try:
-        assert ready.wait(5)
+        assert ready.wait(60)
         os.write(master, b"MT1.eyJtIjoxfQ.c2ln\r\n")
         event = got.next()
         assert isinstance(event, ScanEvent)
@@ -129,6 +131,7 @@ def test_serial_scanner_through_a_pty_pair(pty_pair: tuple[int, str]) -> None:
         assert isinstance(rejected, ScanRejected) and rejected.reason == "scan.empty"
 
         # no terminator: the read ends after a short silence
+        source.idle_end_s = 0.1
         os.write(master, b"https://example.cn/q")
         event = got.next()
         assert isinstance(event, ScanEvent) and event.kind is PayloadKind.URL
@@ -144,7 +147,7 @@ def test_serial_port_that_does_not_exist_is_offline_with_reason() -> None:
     source.subscribe_health(lambda _n, h: seen.set() if h.reason == "scanner.not_found" else None)
     scanner.start()
     try:
-        assert seen.wait(5)
+        assert seen.wait(60)
         assert scanner.health.level is HealthLevel.OFFLINE
         assert scanner.health.reason == "scanner.not_found"
     finally:
@@ -162,7 +165,7 @@ def test_scanner_health_is_degraded_when_one_source_is_down() -> None:
     )
     scanner.start()
     try:
-        assert seen.wait(5)
+        assert seen.wait(60)
         assert scanner.health.level is HealthLevel.DEGRADED
     finally:
         scanner.stop()

@@ -65,7 +65,7 @@ def test_a_video_plays_to_its_end_then_the_next_item_shows(qtbot: QtBot, tmp_pat
     screen.item_shown.connect(shown.append)
     screen.next_item()
     assert shown == ["clip"] and screen.stack.currentWidget() is screen.video
-    qtbot.waitUntil(lambda: len(shown) == 2, timeout=20_000)  # EndOfMedia moved it on
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=60_000)  # EndOfMedia moved it on
     assert shown[1] == "after" and screen.stack.currentWidget() is screen.card
     assert screen.scheduler.health.level is HealthLevel.READY
     screen.stop()
@@ -84,7 +84,7 @@ def test_a_corrupt_video_is_skipped_and_reported(qtbot: QtBot, tmp_path: Path) -
     shown: list[str] = []
     screen.item_shown.connect(shown.append)
     screen.next_item()
-    qtbot.waitUntil(lambda: "next" in shown, timeout=20_000)
+    qtbot.waitUntil(lambda: "next" in shown, timeout=60_000)
     assert screen.stack.currentWidget() is screen.card  # never a black screen
     health = screen.scheduler.health
     assert health.level is HealthLevel.DEGRADED and health.reason == "antifraud.media_broken"

@@ -48,7 +48,7 @@ from kiosk.violations.rules import Verdict
 from kiosk.violations.service import LicenceQuery, LookupResult, StillFetching, VehicleQuery
 from tests.support.runners import ManualRunner
 from tests.support.uvicorn_server import closed_port
-from tests.unit.kiosk.flows.conftest import NOW
+from tests.unit.kiosk.violations.conftest import NOW
 
 
 class Failing:

@@ -30,7 +30,7 @@ from kiosk.framework.earning import EarnResult, EarnStatus
 from kiosk.framework.flow import DONE, FAILSAFE, FailsafeMonitor
 from kiosk.framework.jobs import Mailbox, ThreadRunner
 from tests.support.runners import ManualRunner
-from tests.unit.kiosk.content.fakes import FakePointsService
+from tests.unit.kiosk.antifraud.fakes import FakePointsService
 
 BANK: QuizBank = load_content().quiz
 

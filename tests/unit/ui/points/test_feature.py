@@ -17,8 +17,8 @@ from kiosk.platform.voice import RecordingVoice
 from kiosk.points.demo import demo_tokens
 from kiosk.points.model import CartLine
 from kiosk.points.tokens import TokenSigner
-from tests.unit.ui.helpers import find, touch
-from tests.unit.ui.test_maintenance_ui import corner_taps, type_pin
+from tests.unit.ui.helpers import find, settle, touch
+from tests.unit.ui.maintenance.test_screen import corner_taps, type_pin
 from ui.shell.window import Shell
 
 
@@ -49,7 +49,7 @@ def scan(qtbot: QtBot, shell: Shell, text: str) -> None:
     source = shell.ctx.devices.scanner.source("simulated")
     assert source is not None
     source.inject(text)  # type: ignore[attr-defined]
-    qtbot.wait(50)
+    settle()
 
 
 def state(shell: Shell) -> str:
@@ -68,7 +68,7 @@ def test_scan_choose_confirm_and_a_printed_voucher(
 ) -> None:
     shell, tokens = points_shell
     scan(qtbot, shell, tokens["rich"])  # at the attract screen: straight to the member
-    qtbot.waitUntil(lambda: state(shell) == "member", timeout=10_000)
+    qtbot.waitUntil(lambda: state(shell) == "member", timeout=60_000)
     assert text(shell, "points_member_who").startswith("王")
     assert "M20230517" not in text(shell, "points_member_who")  # masked
     assert text(shell, "points_member_balance") == "可用积分 120"
@@ -81,11 +81,11 @@ def test_scan_choose_confirm_and_a_printed_voucher(
     assert text(shell, "points_cart_total") == f"合计 {item.points} 积分"
     touch(qtbot, find(shell, "points_cart_confirm"))
     touch(qtbot, find(shell, "points_confirm_ok"))
-    qtbot.waitUntil(lambda: state(shell) == "voucher", timeout=10_000)
+    qtbot.waitUntil(lambda: state(shell) == "voucher", timeout=60_000)
     code = flow.data.voucher.code
     assert text(shell, "points_pickup_code") == f"取货码 {code}"
     job = shell.ctx.devices.printer.recent_jobs(1)[0]
-    assert shell.ctx.devices.printer.wait(job.id, 10) == "done"
+    assert shell.ctx.devices.printer.wait(job.id, 60) == "done"
     data = shell.ctx.devices.printer.store.get(job.id).escpos  # type: ignore[union-attr]
     assert qr_payloads(data) == [f"VC1.{code.replace('-', '')}"]  # the dash is for reading
     assert "M20230517" not in escpos_to_text(data)
@@ -126,7 +126,7 @@ def test_quiz_points_are_paid_once_a_day(
             shell.show_screen("home")
         touch(qtbot, shell.home.tiles["antifraud"])
         touch(qtbot, find(shell, "antifraud_open_quiz"))
-        qtbot.wait(2100)  # the scanner folds the same code read twice within 2 s
+        shell.ctx.clock.advance(2.1)  # type: ignore[attr-defined]  # past the fold window
         scan(qtbot, shell, tokens["rich"])
         assert "已识别" in text(shell, "quiz_detail")
         touch(qtbot, find(shell, "quiz_action_0"))
@@ -136,7 +136,7 @@ def test_quiz_points_are_paid_once_a_day(
             touch(qtbot, find(shell, "quiz_action_0"))  # next
         assert flow.state == "score"
         touch(qtbot, find(shell, "quiz_action_0"))  # 领取积分
-        qtbot.waitUntil(lambda f=flow: f.state == "reward", timeout=5000)
+        qtbot.waitUntil(lambda f=flow: f.state == "reward", timeout=60_000)
         results.append(flow.reward_result.status)
         touch(qtbot, find(shell, "quiz_action_0"))  # done
     after = ledger.member("M20230517").balance.available
@@ -146,7 +146,7 @@ def test_quiz_points_are_paid_once_a_day(
 
 def choose_and_reach_confirm(qtbot: QtBot, shell: Shell, token: str, item_id: str) -> None:
     scan(qtbot, shell, token)
-    qtbot.waitUntil(lambda: state(shell) == "member", timeout=10_000)
+    qtbot.waitUntil(lambda: state(shell) == "member", timeout=60_000)
     touch(qtbot, find(shell, "points_browse"))
     touch(qtbot, find(shell, f"points_item_{item_id}"))
     touch(qtbot, find(shell, "points_to_cart"))
@@ -156,7 +156,7 @@ def choose_and_reach_confirm(qtbot: QtBot, shell: Shell, token: str, item_id: st
 
 def confirm_and_read_refusal(qtbot: QtBot, shell: Shell) -> str:
     touch(qtbot, find(shell, "points_confirm_ok"))
-    qtbot.waitUntil(lambda: state(shell) == "refused", timeout=10_000)
+    qtbot.waitUntil(lambda: state(shell) == "refused", timeout=60_000)
     return text(shell, "points_refused_message")
 
 
@@ -180,7 +180,7 @@ def test_each_refusal_has_its_screen_and_holds_nothing(
     touch(qtbot, find(shell, "points_refused_done"))
 
     # out of stock: the last eggs go to someone else meanwhile
-    qtbot.wait(2100)  # past the scanner's fold window for a repeated card
+    shell.ctx.clock.advance(2.1)  # type: ignore[attr-defined]  # past the fold window
     choose_and_reach_confirm(qtbot, shell, tokens["rich"], "eggs")
     with other.ledger.transaction() as c:
         c.execute("UPDATE items SET stock = 0 WHERE id = 'eggs'")
@@ -188,7 +188,7 @@ def test_each_refusal_has_its_screen_and_holds_nothing(
     touch(qtbot, find(shell, "points_refused_done"))
 
     # limit reached: the day's one bag of rice was taken at another kiosk
-    qtbot.wait(2100)
+    shell.ctx.clock.advance(2.1)  # type: ignore[attr-defined]
     choose_and_reach_confirm(qtbot, shell, tokens["rich"], "rice-5kg")
     other.redeem("M20230517", [CartLine(item_id="rice-5kg", quantity=1)], "elsewhere-kiosk-2")
     assert confirm_and_read_refusal(qtbot, shell) == (
@@ -212,14 +212,14 @@ def test_staff_fulfil_and_cancel_vouchers_by_scanning_in_maintenance(
     type_pin(qtbot, shell, "246810")
     touch(qtbot, find(shell, "maint_tab_logs"))  # away from the devices page's scan test
     scan(qtbot, shell, f"VC1.{first.code.replace('-', '')}")
-    qtbot.waitUntil(lambda: first.code in text(shell, "maint_voucher_details"), timeout=5000)
+    qtbot.waitUntil(lambda: first.code in text(shell, "maint_voucher_details"), timeout=60_000)
     touch(qtbot, find(shell, "maint_voucher_fulfil"))
-    qtbot.waitUntil(lambda: "已核销" in text(shell, "maint_voucher_result"), timeout=5000)
+    qtbot.waitUntil(lambda: "已核销" in text(shell, "maint_voucher_result"), timeout=60_000)
     assert str(service.voucher(first.code).status) == "fulfilled"
     scan(qtbot, shell, f"VC1.{second.code.replace('-', '')}")
-    qtbot.waitUntil(lambda: second.code in text(shell, "maint_voucher_details"), timeout=5000)
+    qtbot.waitUntil(lambda: second.code in text(shell, "maint_voucher_details"), timeout=60_000)
     touch(qtbot, find(shell, "maint_voucher_cancel"))
-    qtbot.waitUntil(lambda: "已作废" in text(shell, "maint_voucher_result"), timeout=5000)
+    qtbot.waitUntil(lambda: "已作废" in text(shell, "maint_voucher_result"), timeout=60_000)
     after = service.member("M20230517").balance
     assert after.held == before.held - first.points - second.points
     assert after.available == before.available + second.points  # the cancelled one came back
@@ -247,7 +247,7 @@ def test_backend_unreachable_refuses_and_holds_nothing(
     try:
         tokens = demo_tokens(signer, ctx.clock.now().timestamp())
         scan(qtbot, shell, tokens["rich"])
-        qtbot.waitUntil(lambda: state(shell) == "error", timeout=15_000)
+        qtbot.waitUntil(lambda: state(shell) == "error", timeout=60_000)
         assert text(shell, "points_error_message") == "无法连接积分服务，请稍后再试或联系工作人员"
         touch(qtbot, find(shell, "points_error_done"))
         assert state(shell) == ""

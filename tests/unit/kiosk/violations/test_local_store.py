@@ -12,7 +12,7 @@ from kiosk.platform.service_errors import StoreError
 from kiosk.violations.local import LocalViolationService
 from kiosk.violations.local_store import MIGRATIONS, SCHEMA_VERSION, ViolationStore
 from kiosk.violations.service import LookupResult, VehicleQuery
-from tests.unit.kiosk.services.conftest import copy_db
+from tests.unit.kiosk.violations.conftest import copy_db
 
 QUERY = VehicleQuery(plate_type="02", plate="苏E8D2K7", secret="4G15B08327")
 

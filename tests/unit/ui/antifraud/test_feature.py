@@ -56,7 +56,9 @@ def test_mirror_scenario_walked_with_the_simulated_camera(qtbot: QtBot, shell: S
     touch(qtbot, find(shell, f"antifraud_scenario_{scenario_id}"))
     assert text(shell, "mirror_heading") == scenario.title.zh_CN
     view = shell.features["antifraud"].screen.mirror.view
-    qtbot.waitUntil(lambda: view.latest() is not None, timeout=5000)  # the mirror shows the camera
+    qtbot.waitUntil(
+        lambda: view.latest() is not None, timeout=60_000
+    )  # the mirror shows the camera
     touch(qtbot, find(shell, "mirror_choice_0"))  # start
     step = scenario.steps[0]
     assert step.says.zh_CN in text(shell, "mirror_text")

@@ -119,7 +119,7 @@ def test_tile_shows_the_device_reason_when_a_needed_device_is_down(
     assert isinstance(connector, SimulatedPrinter)
     connector.set_status(PrinterStatus.PAPER_OUT)
     shell.ctx.devices.printer.status()  # what the periodic status poll does
-    qtbot.waitUntil(lambda: not tile.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: not tile.isEnabled(), timeout=60_000)
     assert tile.subtitle.text() == "暂停服务 · 打印机缺纸"
     # a service not built says so, whatever the devices do
     shell.ctx.built_services.discard("antifraud")
@@ -161,11 +161,11 @@ def test_scans_start_a_session_and_bad_scans_get_a_message(qtbot: QtBot, shell: 
     sim = shell.ctx.devices.scanner.source("simulated")
     assert sim is not None
     sim.inject("https://example.cn/unknown")  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: shell.ctx.sessions.active, timeout=3000)
+    qtbot.waitUntil(lambda: shell.ctx.sessions.active, timeout=60_000)
     assert shell.current.name == "home"
     assert shell.toast.isVisible() and "不能在这里使用" in shell.toast.text.text()
     sim.inject(b"\xff\xfe\x80\x81")  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: "无法识别" in shell.toast.text.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "无法识别" in shell.toast.text.text(), timeout=60_000)
     clock_of(shell.ctx).advance(6)
     shell.tick()
     assert not shell.toast.isVisible()
@@ -178,4 +178,4 @@ def test_a_restart_waits_for_the_end_of_the_session(qtbot: QtBot, shell: Shell) 
     shell.restart_between_sessions("devices.printer changed")
     assert codes == []  # a resident is using the kiosk
     shell.end_session(EndReason.COMPLETED)
-    qtbot.waitUntil(lambda: codes == [75], timeout=2000)
+    qtbot.waitUntil(lambda: codes == [75], timeout=60_000)

@@ -1,4 +1,5 @@
-"""Shared fixtures: one seeded demo store per module, and the real center serving a copy."""
+"""Shared fixtures: a seeded demo store per module (for the flow tests too), and the real
+center serving a copy."""
 
 from __future__ import annotations
 
@@ -59,5 +60,15 @@ def violations(request: pytest.FixtureRequest, center: RunningCenter) -> Iterato
         )
     else:
         service = HttpViolationService(HttpClient(center.config(), "ignored"))
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="module")
+def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalViolationService]:
+    """A seeded local violation service shared by a module's flow tests."""
+    service = LocalViolationService.open_demo(
+        tmp_path_factory.mktemp("flows") / "violations.sqlite3", clock=FakeClock(NOW)
+    )
     yield service
     service.close()

@@ -25,7 +25,7 @@ from kiosk.violations.service import (
     ViolationService,
 )
 from tests.support.uvicorn_server import RunningCenter
-from tests.unit.kiosk.services.conftest import NOW
+from tests.unit.kiosk.violations.conftest import NOW
 
 MANY = VehicleQuery(plate_type="02", plate="苏E8D2K7", secret="4G15B08327")
 

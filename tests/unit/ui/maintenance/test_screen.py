@@ -55,13 +55,13 @@ def test_gesture_then_pin_opens_every_page_and_idle_leaves(qtbot: QtBot, shell: 
     assert "摄像头：正常" in text_of(shell, "maint_device_status")
     qtbot.waitUntil(
         lambda: m.devices.preview.pixmap() is not None and not m.devices.preview.pixmap().isNull(),
-        timeout=3000,
+        timeout=60_000,
     )
     touch(qtbot, find(shell, "maint_test_print"))
     assert "测试页已发送" in text_of(shell, "maint_print_result")
     sim = shell.ctx.devices.scanner.source("simulated")
     sim.inject("VC1.K7Q2M9X4")  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: "VC1.K7Q2M9X4" in text_of(shell, "maint_scan_result"), timeout=3000)
+    qtbot.waitUntil(lambda: "VC1.K7Q2M9X4" in text_of(shell, "maint_scan_result"), timeout=60_000)
 
     touch(qtbot, find(shell, "maint_tab_logs"))
     assert "entered" in text_of(shell, "maint_audit_text")
@@ -78,7 +78,7 @@ def test_gesture_then_pin_opens_every_page_and_idle_leaves(qtbot: QtBot, shell: 
     touch(qtbot, find(shell, "maint_tab_network"))
     touch(qtbot, find(shell, "maint_network_check"))
     m.network.wait()
-    qtbot.waitUntil(lambda: "未配置" in text_of(shell, "maint_network_result"), timeout=3000)
+    qtbot.waitUntil(lambda: "未配置" in text_of(shell, "maint_network_result"), timeout=60_000)
     touch(qtbot, find(shell, "maint_tab_actions"))
     assert "打印测试" in text_of(shell, "maint_jobs")
     touch(qtbot, find(shell, "maint_reprint"))
@@ -145,14 +145,14 @@ def test_badges_through_the_scanner(qtbot: QtBot, badge_key: Ed25519PrivateKey) 
         assert sim is not None
         forged = issue_badge(Ed25519PrivateKey.generate(), "T0042", "王师傅")
         sim.inject(forged)  # type: ignore[attr-defined]
-        qtbot.waitUntil(lambda: shell.toast.isVisible(), timeout=3000)
+        qtbot.waitUntil(lambda: shell.toast.isVisible(), timeout=60_000)
         assert shell.toast.text.text() == "工牌无效（签名不符）" and shell.current.name == "attract"
         old = issue_badge(badge_key, "T0042", "王师傅", valid_s=60, now=1_000_000)
         sim.inject(old)  # type: ignore[attr-defined]
-        qtbot.waitUntil(lambda: shell.toast.text.text() == "工牌已过期", timeout=3000)
+        qtbot.waitUntil(lambda: shell.toast.text.text() == "工牌已过期", timeout=60_000)
         good = issue_badge(badge_key, "T0042", "王师傅")
         sim.inject(good)  # type: ignore[attr-defined]
-        qtbot.waitUntil(lambda: shell.current.name == "pin_pad", timeout=3000)
+        qtbot.waitUntil(lambda: shell.current.name == "pin_pad", timeout=60_000)
         assert "王师傅" in text_of(shell, "pin_message")
         type_pin(qtbot, shell, "246810")
         assert shell.ctx.maintenance.who == "badge:T0*42"

@@ -15,7 +15,7 @@ from kiosk.platform.service_errors import ServiceTlsError
 from kiosk.violations.http import HttpViolationService
 from kiosk.violations.service import LookupResult, VehicleQuery
 from tests.support.uvicorn_server import make_tls_material, running_center
-from tests.unit.kiosk.services.conftest import NOW, copy_db
+from tests.unit.kiosk.violations.conftest import NOW, copy_db
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -29,12 +29,12 @@ def show_face(shell: Shell, qtbot: QtBot, name: str = "002_03.jpg") -> None:
     camera = shell.ctx.devices.camera
     assert isinstance(camera, SimulatedCamera)
     camera.set_source(str(corpus("faces", "frontal") / name))
-    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.READY, timeout=10_000)
+    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.READY, timeout=60_000)
 
 
 def to_live(qtbot: QtBot, shell: Shell) -> None:
     touch(qtbot, shell.attract)
-    qtbot.waitUntil(lambda: shell.home.tiles["id_photo"].isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: shell.home.tiles["id_photo"].isEnabled(), timeout=60_000)
     touch(qtbot, shell.home.tiles["id_photo"])
     assert flow_state(shell) == "consent"
     touch(qtbot, find(shell, "idphoto_agree"))
@@ -63,12 +63,12 @@ def test_whole_flow_to_a_printed_receipt_and_no_photo_left(qtbot: QtBot, shell: 
     assert isinstance(checks, QLabel) and "✓ 脸部大小" in checks.text() and "✗" not in checks.text()
 
     touch(qtbot, find(shell, "idphoto_confirm"))
-    qtbot.waitUntil(lambda: flow_state(shell) == "done", timeout=10_000)
+    qtbot.waitUntil(lambda: flow_state(shell) == "done", timeout=60_000)
     reference = find(shell, "idphoto_reference")
     assert isinstance(reference, QLabel) and reference.text().startswith("ZP")
     code = reference.text()
     job = shell.ctx.devices.printer.recent_jobs(1)[0]
-    assert shell.ctx.devices.printer.wait(job.id, 10) == "done"
+    assert shell.ctx.devices.printer.wait(job.id, 60) == "done"
     data = shell.ctx.devices.printer.store.get(job.id).escpos  # type: ignore[union-attr]
     assert code in escpos_to_text(data) and qr_payloads(data) == [code]
 
@@ -86,7 +86,7 @@ def test_camera_unplugged_mid_flow_gives_a_way_home(qtbot: QtBot, shell: Shell) 
     camera = shell.ctx.devices.camera
     assert isinstance(camera, SimulatedCamera)
     camera.unplug()
-    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.OFFLINE, timeout=5000)
+    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.OFFLINE, timeout=60_000)
     shell.tick()
     assert flow_state(shell) == "camera_lost"
     message = find(shell, "idphoto_camera_lost_message")

@@ -64,7 +64,7 @@ def test_nothing_personal_survives_the_session(qtbot: QtBot, shell: Shell, tmp_p
         job = shell.ctx.devices.printer.submit(
             Receipt("违章查询").add(Text(f"车牌 {mask_plate(PLATE)}"))
         )
-        shell.ctx.devices.printer.wait(job, 10)
+        shell.ctx.devices.printer.wait(job, 60)
         assert entry.plate.text() == PLATE  # it really was on screen
 
         clock = shell.ctx.clock

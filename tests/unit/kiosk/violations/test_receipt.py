@@ -12,7 +12,7 @@ from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import FailsafeMonitor
 from kiosk.violations.flow import RECEIPT, ViolationsFlow
 from kiosk.violations.local import LocalViolationService
-from tests.unit.kiosk.flows.conftest import NOW
+from tests.unit.kiosk.violations.conftest import NOW
 
 
 def receipt_for(service: LocalViolationService, language: str, licence: bool = False) -> Receipt:
