@@ -3,7 +3,8 @@
 - :mod:`center.health`: ``GET /v1/health``;
 - :mod:`center.violations.api`: violation lookups for authenticated terminals;
 - :mod:`center.points.api`: the volunteer-points ledger (when the app has one);
-- :mod:`center.fleet.api`: the fleet's repository files, heartbeats and status (likewise).
+- :mod:`center.fleet.api`: the fleet's repository files, heartbeats and status (likewise);
+- :mod:`center.photo.api`: ``POST /v1/photos``, the encrypted photo intake (likewise).
 
 What they share lives beside this module: the error body and handlers
 (:mod:`center.answers`), the caller dependencies (:mod:`center.credentials`) and the data
@@ -23,6 +24,8 @@ from center.data_dir import default_data_dir
 from center.fleet import FleetService
 from center.fleet.api import fleet_router
 from center.health import health_router
+from center.photo.api import create_photos_router
+from center.photo.store import PhotoStore, open_center_photos
 from center.points.api import create_points_router
 from center.points.store import open_center_ledger
 from center.violations.api import violations_router
@@ -39,11 +42,12 @@ def create_app(
     registry: TerminalRegistry,
     points: Ledger | None = None,
     fleet: FleetService | None = None,
+    photos: PhotoStore | None = None,
 ) -> FastAPI:
-    """The API over ``service`` (and ``points``, ``fleet``), admitting the terminals in
-    ``registry``.
+    """The API over ``service`` (and ``points``, ``fleet``, ``photos``), admitting the
+    terminals in ``registry``.
 
-    The app closes ``service`` and ``points`` when it shuts down.
+    The app closes ``service``, ``points`` and ``photos`` when it shuts down.
     """
     app = FastAPI(
         title="融治理中心 API",
@@ -58,6 +62,8 @@ def create_app(
         app.include_router(create_points_router(points, registry))
     if fleet is not None:
         app.include_router(fleet_router(fleet, registry))
+    if photos is not None:
+        app.include_router(create_photos_router(photos, registry))
     return app
 
 
@@ -66,7 +72,8 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3")
     registry = TerminalRegistry(terminals or data_dir / "terminals.json")
     fleet = FleetService(data_dir / "fleet", terminals=registry)
-    return create_app(service, registry, open_center_ledger(data_dir), fleet)
+    photos = open_center_photos(data_dir)
+    return create_app(service, registry, open_center_ledger(data_dir), fleet, photos)
 
 
 def app_from_env() -> FastAPI:

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, cast
 
 from devices.health import HealthLevel, HealthPublisher
+from devices.receipt.document import Receipt
 from kiosk.framework.clock import Clock
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import InlineRunner, Job, Mailbox, Runner
@@ -53,6 +54,10 @@ class State:
 
     name: str = ""
     prompt: str = ""
+    prints: ClassVar[bool] = False
+    """Entering this state prints ``flow.receipt()``; the flow then hears ``receipt_queued``
+    (stored in the print queue before a byte is sent) or ``print_failed`` (printer offline:
+    nothing was queued, ``flow.print_failed`` is set for the screen)."""
 
     def enter(self, flow: Flow[Any]) -> None:
         """Runs once when the flow arrives here."""
@@ -287,6 +292,7 @@ class Flow[D: FlowData]:
         self.clock = clock
         self.monitor = monitor
         self.language = "zh_CN"  # the resident's; a feature's flow sets it when it starts
+        self.print_failed = False  # the last printing state's receipt did not print
         self.data: D = cast(D, data if data is not None else NoData())
         self.runner: Runner = runner or InlineRunner()
         self.mailbox = mailbox or Mailbox()
@@ -362,6 +368,10 @@ class Flow[D: FlowData]:
         An alternative to ``validate`` for states whose next state depends on the event.
         """
         self._requested = state
+
+    def receipt(self) -> Receipt | None:
+        """The receipt a printing state prints (see :attr:`State.prints`)."""
+        return None
 
     @property
     def current(self) -> State:

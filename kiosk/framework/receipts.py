@@ -1,10 +1,52 @@
-"""Receipts the kiosk prints that belong to no resident flow."""
+"""One receipt frame for every service, and the receipts that belong to no resident flow.
+
+Every service's receipt has the same frame, so a resident (and the counter clerk who reads
+it) finds things in the same place whatever printed it: the center's name large, the
+service's title, the service's own lines, then who printed it and when, a feed and the cut.
+Personal data is masked by the service before it reaches a line.
+
+Printing follows one protocol too (:class:`kiosk.framework.flow.State` ``prints``): when a
+flow enters a printing state the UI prints ``flow.receipt()``, and the flow hears
+``printed`` or, with the printer offline, ``print_failed``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
+from devices.receipt.document import Align, Block, Cut, Feed, QRCode, Receipt, Rule, Text
+from kiosk.framework.i18n import tr
+
+
+def service_receipt(
+    title_key: str,
+    body: Iterable[Block],
+    *,
+    language: str,
+    now: datetime,
+    terminal_id: str,
+    banner: Iterable[Block] = (),
+) -> Receipt:
+    """A service's receipt in the common frame.
+
+    ``title_key`` names the service (also the job's title in the maintenance list, so it
+    holds nothing personal); ``banner`` goes under the title (a "reprint" mark); ``body`` is
+    the service's own blocks, starting after the first rule.
+    """
+    title = tr(title_key, language)
+    receipt = Receipt(title).add(
+        Text(tr("receipt.heading", language), size=2, bold=True, align=Align.CENTER),
+        Text(title, bold=True, align=Align.CENTER),
+        *banner,
+        Rule(),
+        *body,
+        Text(tr("receipt.printed_at", language, at=f"{now:%Y-%m-%d %H:%M}", terminal=terminal_id)),
+        Feed(1),
+        Cut(),
+    )
+    return receipt
+
 
 FULL_WIDTH_PUNCTUATION = "，。！？：；（）【】《》“”、"
 

@@ -18,11 +18,12 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
+from devices.receipt.document import Align, Block, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
 from kiosk.framework.flow import Event, FailsafeMonitor, Flow, State
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Runner
+from kiosk.framework.receipts import service_receipt
 from kiosk.photo.autocapture import AutoCapture, CaptureState
 from kiosk.photo.guidance import GuidanceResult
 from kiosk.photo.outbox import PhotoOutbox
@@ -228,6 +229,7 @@ class Done(State):
 
     name = "done"
     prompt = "idphoto.done.prompt"
+    prints = True
 
     def do(self, flow: Flow[Any], event: Event) -> None:
         if event.name in ("finish", "home"):
@@ -322,31 +324,36 @@ class IdPhotoFlow(Flow[IdPhotoData]):
             self.data.guardian_confirmed,
         )
 
-    def receipt(self, language: str = "zh_CN") -> Receipt:
+    def receipt(self) -> Receipt:
         """The receipt: reference code (or the outbox number), photo type, time, a QR code."""
+        language = self.language
         preset = self.presets.preset(self.data.preset_id or None)
         when = self.data.taken_at or self.clock.now()
-        r = Receipt("证件照回执").add(
-            Text(tr("idphoto.receipt.title", language), size=2, bold=True, align=Align.CENTER),
-            Rule(),
+        body: list[Block] = [
             Text(tr("idphoto.receipt.type", language, type=tr(preset.name_key, language))),
             Text(tr("idphoto.receipt.time", language, time=f"{when:%Y-%m-%d %H:%M}")),
-        )
+        ]
         if self.data.reference:
-            r.add(
+            body += [
                 Text(tr("idphoto.receipt.reference", language), bold=True),
                 Text(self.data.reference, bold=True, align=Align.CENTER),  # 18 chars: one line
                 QRCode(self.data.reference),
                 Text(tr("idphoto.receipt.next", language)),
-            )
+            ]
         else:
-            r.add(
+            body += [
                 Text(tr("idphoto.receipt.queued", language), bold=True),
                 Text(f"Q-{self.data.queued_id.upper()}", bold=True, align=Align.CENTER),
                 Text(tr("idphoto.receipt.queued_next", language)),
-            )
-        r.add(Rule(), Text(tr("idphoto.receipt.deleted", language)), Feed(1), Cut())
-        return r
+            ]
+        body += [Rule(), Text(tr("idphoto.receipt.deleted", language))]
+        return service_receipt(
+            "idphoto.receipt.title",
+            body,
+            language=language,
+            now=self.clock.now(),
+            terminal_id=self.terminal_id,
+        )
 
 
 def _flow(flow: Flow[Any]) -> IdPhotoFlow:

@@ -1,6 +1,11 @@
 """The ``http`` photo service: hands a finished photo to the center, which keeps it for the
-staff who process the application. The same contract as the local intake: an idempotency
-key per submission, so a retry (the outbox's, after a network failure) gets the same code."""
+staff who process the application (``POST /v1/photos``, :mod:`center.photo.api`). The same
+contract as the local intake: an idempotency key per submission, so a retry (the outbox's,
+after a network failure) gets the same code.
+
+Every failure is a :class:`PhotoServiceError`: the center unreachable or failing
+(``retryable``), or the center refusing the photo (a damaged upload, not a JPEG, a reused
+key: not ``retryable``)."""
 
 from __future__ import annotations
 
@@ -34,8 +39,8 @@ class HttpPhotoService:
             data = self.client.request(
                 "POST", PHOTOS_PATH, json_body=body, idempotency_key=idempotency_key
             )
-        except ServiceError as e:
-            raise PhotoServiceError(f"{e.code}: {e}") from e
+        except ServiceError as e:  # refused (ServiceRejected: 4xx) or not reached at all
+            raise PhotoServiceError(f"{e.code}: {e}", retryable=e.retryable) from e
         reference = data.get("reference") if isinstance(data, dict) else None
         if not isinstance(reference, str) or not REFERENCE.fullmatch(reference):
             raise PhotoServiceError("the center's answer carries no reference code")

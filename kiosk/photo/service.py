@@ -32,11 +32,21 @@ class PhotoSubmission:
 
 
 class PhotoServiceError(Exception):
-    """The photo could not be handed over (network, server); the caller keeps it."""
+    """The photo could not be handed over (network, server, a refusal); the caller keeps it.
+
+    Attributes:
+        retryable: False when sending the same photo with the same key again will be refused
+            again (the recipient refused the photo, or the key belongs to another photo).
+    """
+
+    def __init__(self, message: str = "", *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class PhotoService(Protocol):
-    """Accepts a photo; returns its reference code. Idempotent per key."""
+    """Accepts a photo; returns its reference code. Idempotent per key: the same photo with
+    the same key gets the same code; another photo with a used key is refused."""
 
     def submit(self, photo: PhotoSubmission, idempotency_key: str) -> str:
         """Hands the photo over, or raises PhotoServiceError."""
@@ -66,10 +76,14 @@ class LocalPhotoService:
 
     def submit(self, photo: PhotoSubmission, idempotency_key: str) -> str:
         with self._lock:
+            digest = hashlib.sha256(photo.jpeg).hexdigest()
             row = self._db.execute(
-                "SELECT reference FROM photos WHERE idem = ?", (idempotency_key,)
+                "SELECT reference, preset, taken_at, sha256 FROM photos WHERE idem = ?",
+                (idempotency_key,),
             ).fetchone()
             if row is not None:
+                if tuple(row[1:]) != (photo.preset_id, photo.taken_at.isoformat(), digest):
+                    raise PhotoServiceError("the key was used for another photo", retryable=False)
                 return str(row[0])
             reference = new_reference(photo.taken_at)
             self._db.execute(
@@ -80,7 +94,7 @@ class LocalPhotoService:
                     photo.preset_id,
                     photo.terminal_id,
                     photo.taken_at.isoformat(),
-                    hashlib.sha256(photo.jpeg).hexdigest(),
+                    digest,
                     len(photo.jpeg),
                 ),
             )

@@ -53,13 +53,14 @@ from datetime import datetime, timedelta
 from types import UnionType
 from typing import Any, ClassVar
 
-from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
+from devices.receipt.document import Align, Block, QRCode, Receipt, Rule, Text
 from devices.scan_payload import PayloadKind, classify
 from kiosk.framework.clock import Clock
 from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_member_id
+from kiosk.framework.receipts import service_receipt
 from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.service_errors import ServiceError, ServiceTimeout
 from kiosk.points.errors import (
@@ -154,6 +155,7 @@ class PointsData:
         reprint: whether ``voucher`` is a reprint.
         receipt: the voucher's receipt once built.
         print_failed: the shell reported the receipt did not print.
+        receipt_queued: the receipt went to the print queue; "done" then reports it printed.
         trimmed: item ids whose quantity was reduced after a refusal (refreshed data).
     """
 
@@ -166,6 +168,7 @@ class PointsData:
     reprint: bool = False
     receipt: Receipt | None = None
     print_failed: bool = False
+    receipt_queued: bool = False
     trimmed: list[str] = field(default_factory=list)
 
     def wipe(self) -> None:
@@ -354,9 +357,12 @@ class VoucherState(Step["PointsFlow"]):
 
     name = VOUCHER
     prompt = "points.prompt.voucher"
+    prints = True
 
     def handle(self, flow: PointsFlow, event: Event) -> None:
-        if event.name == "printed":
+        if event.name == "receipt_queued":
+            flow.data.receipt_queued = True
+        elif event.name == "printed" or (event.name == "done" and flow.data.receipt_queued):
             flow._report_printed()
             flow.go(MEMBER if flow.data.reprint else DONE)
         elif event.name == "print_failed":
@@ -367,6 +373,7 @@ class VoucherState(Step["PointsFlow"]):
     def leave(self, flow: PointsFlow) -> None:
         flow.data.receipt = None
         flow.data.print_failed = False
+        flow.data.receipt_queued = False
 
 
 class Cancelling(_Busy):
@@ -668,6 +675,10 @@ class PointsFlow(Flow[PointsData]):
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def receipt(self) -> Receipt | None:
+        """The voucher's receipt (built when the voucher is shown)."""
+        return self.data.receipt
+
     def wipe(self) -> None:
         """Forgets everything personal and drops any call still running."""
         super().wipe()
@@ -784,14 +795,8 @@ def voucher_receipt(
         return tr(key, language, **fields)
 
     last_day = (voucher.expires_at - timedelta(seconds=1)).date()
-    receipt = Receipt(t("points.receipt.title")).add(
-        Text(t("points.receipt.heading"), size=2, bold=True, align=Align.CENTER),
-        Text(t("points.receipt.title"), bold=True, align=Align.CENTER),
-    )
-    if reprint:
-        receipt.add(Text(t("points.receipt.reprint"), bold=True, align=Align.CENTER))
-    receipt.add(
-        Rule(),
+    banner = [Text(t("points.receipt.reprint"), bold=True, align=Align.CENTER)] if reprint else []
+    body: list[Block] = [
         Text(t("points.receipt.pickup_code"), align=Align.CENTER),
         Text(voucher.code, size=2, bold=True, align=Align.CENTER),
         QRCode(voucher.qr_payload),
@@ -803,27 +808,28 @@ def voucher_receipt(
                 member=mask_member_id(voucher.member_id),
             )
         ),
-    )
+    ]
     for line in voucher.lines:
-        receipt.add(
-            Text(
-                t(
-                    "points.receipt.line",
-                    name=line.name(language),
-                    quantity=line.quantity,
-                    points=line.points,
-                )
-            )
+        item = t(
+            "points.receipt.line",
+            name=line.name(language),
+            quantity=line.quantity,
+            points=line.points,
         )
-    receipt.add(
+        body.append(Text(item))
+    body += [
         Rule(),
         Text(t("points.receipt.total", points=voucher.points), bold=True),
         Text(t("points.receipt.issued_at", at=f"{voucher.issued_at:%Y-%m-%d %H:%M}")),
         Text(t("points.receipt.valid_until", day=f"{last_day:%Y-%m-%d}")),
         Rule(),
         Text(t("points.receipt.how_to_pick_up")),
-        Text(t("points.receipt.printed_at", at=f"{now:%Y-%m-%d %H:%M}", terminal=terminal_id)),
-        Feed(1),
-        Cut(),
+    ]
+    return service_receipt(
+        "points.receipt.title",
+        body,
+        language=language,
+        now=now,
+        terminal_id=terminal_id,
+        banner=banner,
     )
-    return receipt

@@ -36,12 +36,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from devices.receipt.document import Align, Cut, Feed, QRCode, Receipt, Rule, Text
+from devices.receipt.document import Align, Block, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
 from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_id_number, mask_plate
+from kiosk.framework.receipts import service_receipt
 from kiosk.platform.service_errors import InvalidQuery, NotMatched, ServiceError, ServiceTimeout
 from kiosk.violations.id_numbers import validate_id_number
 from kiosk.violations.plates import (
@@ -425,7 +426,8 @@ class ReceiptState(Step["ViolationsFlow"]):
 
     name = RECEIPT
     prompt = "violations.prompt.receipt"
-    moves = on(printed=DONE, done=DONE)
+    prints = True
+    moves = on(receipt_queued=DONE, printed=DONE, done=DONE)
 
     def arrive(self, flow: ViolationsFlow) -> None:
         flow.data.receipt = flow.build_receipt()
@@ -563,6 +565,10 @@ class ViolationsFlow(Flow[ViolationsData]):
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def receipt(self) -> Receipt | None:
+        """The summary built on entering ``receipt`` (masked)."""
+        return self.data.receipt
+
     def wipe(self) -> None:
         """Forgets everything personal and drops any lookup still running."""
         super().wipe()
@@ -653,36 +659,34 @@ def violations_receipt(
     def t(key: str, **fields: object) -> str:
         return tr(key, language, **fields)
 
-    receipt = Receipt(t("violations.receipt.title")).add(
-        Text(t("violations.receipt.heading"), size=2, bold=True, align=Align.CENTER),
-        Text(t("violations.receipt.title"), bold=True, align=Align.CENTER),
-        Rule(),
-    )
+    body: list[Block] = []
+
+    def add(*blocks: Block) -> None:
+        body.extend(blocks)
+
     if plate:
         ptype = PLATE_TYPES.get(plate_type or "")
         type_name = ptype.name(language) if ptype else ""
-        receipt.add(Text(t("violations.receipt.plate", plate=mask_plate(plate), type=type_name)))
+        add(Text(t("violations.receipt.plate", plate=mask_plate(plate), type=type_name)))
     if licence_number:
-        receipt.add(Text(t("violations.receipt.licence", licence=mask_id_number(licence_number))))
-        receipt.add(
-            Text(t("violations.receipt.licence_points", points=_points(licence_points, language)))
-        )
+        add(Text(t("violations.receipt.licence", licence=mask_id_number(licence_number))))
+        add(Text(t("violations.receipt.licence_points", points=_points(licence_points, language))))
     unhandled = sum(1 for v in views if v.record.handled is False)
-    receipt.add(
+    add(
         Text(t("violations.receipt.fetched_at", at=f"{fetched_at:%Y-%m-%d %H:%M}")),
         Text(t("violations.receipt.count", count=len(views), unhandled=unhandled)),
         Rule(),
     )
     for n, v in enumerate(views[:RECEIPT_MAX_RECORDS], start=1):
         r = v.record
-        receipt.add(
+        add(
             Text(f"{n}. {r.occurred_at:%Y-%m-%d %H:%M}", bold=True),
             Text(f"{r.behaviour_text} ({r.behaviour_code})"),
             Text(t("violations.receipt.place", place=r.place)),
         )
         if licence_number:
-            receipt.add(Text(t("violations.receipt.vehicle", plate=mask_plate(r.plate))))
-        receipt.add(
+            add(Text(t("violations.receipt.vehicle", plate=mask_plate(r.plate))))
+        add(
             Text(
                 t(
                     "violations.receipt.fine_points",
@@ -693,29 +697,19 @@ def violations_receipt(
             Text(t("violations.receipt.status", status=t(v.status_key))),
         )
         if r.late_fee_fen:
-            receipt.add(
-                Text(t("violations.receipt.late_fee", fee=_money(r.late_fee_fen, language)))
-            )
+            add(Text(t("violations.receipt.late_fee", fee=_money(r.late_fee_fen, language))))
         if r.decision_number:
-            receipt.add(Text(t("violations.receipt.decision", number=r.decision_number)))
-        receipt.add(
-            Text(t("violations.receipt.self_service", verdict=t(v.eligibility.verdict.key)))
-        )
+            add(Text(t("violations.receipt.decision", number=r.decision_number)))
+        add(Text(t("violations.receipt.self_service", verdict=t(v.eligibility.verdict.key))))
         if v.payment_url:
-            receipt.add(
+            add(
                 Text(t("violations.receipt.pay_here"), align=Align.CENTER),
                 QRCode(v.payment_url),
             )
-        receipt.add(Rule())
+        add(Rule())
     if len(views) > RECEIPT_MAX_RECORDS:
-        receipt.add(
-            Text(t("violations.receipt.more", count=len(views) - RECEIPT_MAX_RECORDS)), Rule()
-        )
-    receipt.add(
-        Text(t("violations.receipt.disclaimer")),
-        Text(t("violations.receipt.no_payment_here")),
-        Text(t("violations.receipt.printed_at", at=f"{now:%Y-%m-%d %H:%M}", terminal=terminal_id)),
-        Feed(1),
-        Cut(),
+        add(Text(t("violations.receipt.more", count=len(views) - RECEIPT_MAX_RECORDS)), Rule())
+    add(Text(t("violations.receipt.disclaimer")), Text(t("violations.receipt.no_payment_here")))
+    return service_receipt(
+        "violations.receipt.title", body, language=language, now=now, terminal_id=terminal_id
     )
-    return receipt

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from devices.health import HealthLevel
 from devices.receipt.document import Receipt
 from devices.scan_payload import PayloadKind, ScanEvent
 from kiosk.framework.catalog import ServiceInfo
@@ -134,6 +135,11 @@ class Feature:
         When the flow ends, ``finished`` runs, then the feature forgets the flow and the
         screen is wiped."""
 
+        def on_enter(f: Flow[Any], old: str, new: str) -> None:
+            entered(f, old, new)
+            if f.state == new and f.current.prints and f.finished is None:
+                self.print_receipt_of(f)
+
         def ended(f: Flow[Any], outcome: str) -> None:
             if finished is not None:
                 finished(f, outcome)
@@ -142,7 +148,7 @@ class Feature:
 
         self.flow, self._flow_screen = flow, screen
         flow.language = self.host.language
-        flow.flow_did_enter_state.append(entered)
+        flow.flow_did_enter_state.append(on_enter)
         flow.flow_did_finish.append(ended)
         session = self.host.ctx.sessions.session
         if session is not None:
@@ -151,6 +157,28 @@ class Feature:
         screen.bind(flow)
         self.host.show_screen(screen.name)
         flow.start()
+
+    def print_receipt_of(self, flow: Flow[Any]) -> None:
+        """The one printing protocol: the flow's receipt goes to the print queue (stored
+        before a byte is sent) and the flow hears ``receipt_queued``; with the printer
+        offline nothing is queued and it hears ``print_failed``."""
+        receipt = flow.receipt()
+        if receipt is None:
+            return
+        if self.host.ctx.devices.printer.health.level is HealthLevel.OFFLINE:
+            flow.print_failed = True
+            flow.send("print_failed")
+            self._redraw()
+            return
+        flow.print_failed = False
+        self.host.print_receipt(receipt)
+        self.host.notify("receipt.take_it")
+        flow.send("receipt_queued")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self.flow is not None and self._flow_screen is not None:
+            self._flow_screen.show_flow()
 
     def speak(self) -> None:
         """Speaks what is on show, when voice prompts are on."""

@@ -155,8 +155,6 @@ class IdPhotoFeature(Feature):
             self._start_live(flow)
         elif old == "live":
             self._stop_live()
-        if new == "done":
-            self.host.print_receipt(flow.receipt(self.host.language))
         self.screen.show_flow()
         self.speak()
 

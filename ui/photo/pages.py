@@ -325,7 +325,10 @@ class DonePage(Page):
         self.title.setText(self.t("idphoto.done.prompt"))
         data = flow.data
         self.code.setText(data.reference or f"Q-{data.queued_id.upper()}")
-        self.note.setText("" if data.reference else self.t("idphoto.done.queued"))
+        notes = [] if data.reference else [self.t("idphoto.done.queued")]
+        if flow.print_failed:  # the code stays on screen: the resident can write it down
+            notes.append(self.t("receipt.print_failed"))
+        self.note.setText("\n".join(notes))
         self.finish.setText(self.t("idphoto.done.finish"))
 
     def wipe(self) -> None:

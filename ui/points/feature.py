@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from devices.health import HealthLevel
 from devices.scan_payload import PayloadKind, ScanEvent
 from kiosk.framework.flow import Flow
 from kiosk.points import SERVICE
@@ -72,13 +71,4 @@ class PointsFeature(Feature):
     def _entered(self, flow: Flow[Any], _old: str, new: str) -> None:
         assert isinstance(flow, PointsFlow)
         self.screen.show_flow()
-        if new == "voucher" and flow.data.receipt is not None:
-            printer = self.host.ctx.devices.printer
-            self.screen.receipt_printed = printer.health.level is not HealthLevel.OFFLINE
-            if self.screen.receipt_printed:
-                self.host.print_receipt(flow.data.receipt)
-            else:
-                # not sent at all: the voucher stays "unprinted" and can be reprinted later
-                flow.send("print_failed")
-            self.screen.show_flow()
         self.speak()

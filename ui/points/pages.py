@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -347,21 +345,8 @@ PAGES: tuple[type[FlowPage], ...] = (
 
 
 class PointsScreen(FlowScreen):
-    """Renders a ``PointsFlow``.
-
-    Attributes:
-        receipt_printed: the voucher's receipt went to the printer; "完成" then reports it
-            printed (the flow ends on that report, so the pickup code stays on screen until
-            the resident leaves).
-    """
+    """Renders a ``PointsFlow``."""
 
     name = "points"
     title_key = "service.points"
     pages_types = PAGES
-    receipt_printed = False
-
-    def send(self, name: str, **data: Any) -> None:
-        flow = self.flow
-        if name == "done" and flow is not None and flow.state == "voucher" and self.receipt_printed:
-            name = "printed"
-        super().send(name, **data)

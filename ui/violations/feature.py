@@ -44,10 +44,4 @@ class ViolationsFeature(Feature):
     def _entered(self, flow: Flow[Any], _old: str, new: str) -> None:
         assert isinstance(flow, ViolationsFlow)
         self.screen.show_flow()
-        if new == "receipt" and flow.data.receipt is not None:
-            # print before "printed": the flow wipes itself when it finishes
-            self.host.print_receipt(flow.data.receipt)
-            self.host.notify("receipt.take_it")
-            flow.send("printed")
-            return
         self.speak()

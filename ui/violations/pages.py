@@ -513,7 +513,10 @@ class ReceiptPage(MessagePage):
     state = "receipt"
 
     def show_flow(self, flow: ViolationsFlow) -> None:
-        self.message.setText(self.t("violations.prompt.receipt"))
+        failed = flow.print_failed  # the printer went offline: say so, keep the way home
+        self.message.setText(
+            self.t("receipt.print_failed" if failed else "violations.prompt.receipt")
+        )
         self.retry.hide()
         self.back.hide()
         self.done.setText(self.t("violations.action.done"))

@@ -154,3 +154,31 @@ def test_an_unreachable_center_gives_a_message_and_a_way_back(
     finally:
         shell.shutdown()
         ctx.close()
+
+
+def test_a_printer_gone_offline_is_said_and_nothing_is_queued(qtbot: QtBot, shell: Shell) -> None:
+    """The one printing protocol: offline at print time, the resident reads that it did not
+    print (and keeps the way home), and no job waits to come out later for someone else."""
+    from devices.health import HealthLevel
+    from devices.printer.simulated import SimulatedPrinter
+    from devices.printer.status import PrinterStatus
+
+    open_lookup(qtbot, shell)
+    press(qtbot, shell, PLATE)
+    touch(qtbot, find(shell, "viol_plate_entry_next"))
+    press(qtbot, shell, SECRET)
+    touch(qtbot, find(shell, "viol_secret_next"))
+    qtbot.waitUntil(lambda: state(shell) == "results", timeout=60_000)
+    printer = shell.ctx.devices.printer
+    connector = printer.connector
+    assert isinstance(connector, SimulatedPrinter)
+    jobs_before = len(printer.recent_jobs(100))
+    connector.set_status(PrinterStatus.OFFLINE)
+    qtbot.waitUntil(lambda: printer.health.level is HealthLevel.OFFLINE, timeout=60_000)
+
+    touch(qtbot, find(shell, "viol_results_print"))
+    assert state(shell) == "receipt"
+    assert "回执未能打印" in " ".join(all_texts(shell))
+    assert len(printer.recent_jobs(100)) == jobs_before
+    touch(qtbot, find(shell, "viol_receipt_done"))
+    assert shell.current is shell.home

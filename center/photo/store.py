@@ -1,0 +1,370 @@
+"""The center's photo store: every photo a terminal handed over, encrypted at rest, kept for
+``retention_days`` (default 30) and then deleted.
+
+On disk, under the center's data directory (:mod:`center.data_dir`)::
+
+    photos/photos.sqlite3   one row per photo: reference, terminal, preset, taken_at,
+                            received_at, SHA-256, size, idempotency key, and the JPEG sealed
+                            with Fernet (AES-128-CBC + HMAC-SHA256); file 0600, folder 0700
+    keys/photos.key         the Fernet key, made on first open (file 0600, folder 0700)
+    photos.toml             optional: ``[photos]`` ``retention_days = 30`` (1-365)
+
+The key sits apart from the photos, so a copied ``photos/`` folder (or a backup of it)
+shows no face; on the same disk it does not protect against a stolen disk (full-disk
+encryption does). Losing the key loses every stored photo: :meth:`PhotoStore.get` then
+raises :class:`~kiosk.platform.service_errors.StoreError`.
+
+Retention: expired photos are deleted when the store opens and before every write, and
+:meth:`PhotoStore.get` never answers one even before that. Deleted rows are overwritten
+(``secure_delete``) and the WAL is truncated after a purge, so no ciphertext lingers.
+
+Writes are idempotent per terminal and ``Idempotency-Key``: a repeat of the same photo
+answers the first reference; the same key with another photo (or preset, or time) is
+refused with :class:`~center.photo.errors.PhotoKeyReused`. Several worker processes may
+share the file: the check and the insert run in one ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import tempfile
+import threading
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import BaseModel, ConfigDict, Field
+
+from center.photo.errors import PhotoKeyReused
+from kiosk.framework.clock import Clock, SystemClock
+from kiosk.photo.service import new_reference
+from kiosk.platform.service_errors import StoreError
+from kiosk.platform.sqlite_connections import apply_migrations
+
+log = logging.getLogger(__name__)
+
+RETENTION_DEFAULT_DAYS = 30
+_REFERENCE_ATTEMPTS = 8  # 32**6 codes a day: a clash is rare, two in a row rarer still
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, UTC: compares as text
+
+_SCHEMA: list[list[str]] = [
+    [
+        "CREATE TABLE photos ("
+        " reference TEXT PRIMARY KEY,"
+        " terminal TEXT NOT NULL,"
+        " idem TEXT NOT NULL,"
+        " preset TEXT NOT NULL,"
+        " taken_at TEXT NOT NULL,"
+        " received_at TEXT NOT NULL,"
+        " sha256 TEXT NOT NULL,"
+        " size INTEGER NOT NULL,"
+        " sealed BLOB NOT NULL,"
+        " UNIQUE (terminal, idem))",
+        "CREATE INDEX photos_received_at ON photos (received_at)",
+    ],
+]
+
+
+class PhotoConfig(BaseModel):
+    """The center's photo settings (``[photos]`` in ``<data_dir>/photos.toml``).
+
+    Attributes:
+        retention_days: how long a received photo is kept before it is deleted.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retention_days: int = Field(RETENTION_DEFAULT_DAYS, ge=1, le=365)
+
+
+def load_photo_config(data_dir: Path) -> PhotoConfig:
+    """``<data_dir>/photos.toml`` (its ``[photos]`` table), or the defaults if absent."""
+    path = data_dir / "photos.toml"
+    if not path.exists():
+        return PhotoConfig()
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    return PhotoConfig.model_validate(data.get("photos", {}))
+
+
+def photos_file(data_dir: Path) -> Path:
+    """The photo store in a center data directory."""
+    return data_dir / "photos" / "photos.sqlite3"
+
+
+def photos_key_file(data_dir: Path) -> Path:
+    """The photo store's key in a center data directory (apart from the photos)."""
+    return data_dir / "keys" / "photos.key"
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """The Fernet key in ``path``; made first (0600) if there is none.
+
+    Safe against another process making it at the same moment: the new key is written to a
+    temporary file and linked into place, which never replaces a key that is already there.
+    """
+    _private_folder(path.parent)
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:  # mkstemp made it 0600
+                f.write(Fernet.generate_key())
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            else:
+                log.info("made the photo store's key %s", path)
+        finally:
+            os.unlink(tmp)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A write's answer and whether it was a replay of an earlier upload."""
+
+    reference: str
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    """What the store knows about one photo, without its pixels."""
+
+    reference: str
+    terminal: str
+    preset: str
+    taken_at: str
+    received_at: datetime
+    sha256: str
+    size: int
+    idempotency_key: str
+
+
+def _utc_text(moment: datetime) -> str:
+    """``moment`` (naive means local time) as fixed-width UTC text."""
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+class PhotoStore:
+    """Photos sealed with Fernet in one SQLite file; thread-safe.
+
+    Args:
+        path: the SQLite file (its folder is made 0700).
+        key_file: the Fernet key (made 0600 if absent).
+        retention_days: how long a photo is kept after it was received.
+        clock: wall time (``now()``) for ``received_at`` and the retention.
+        timeout_s: how long a write waits for another process's write lock.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        key_file: Path,
+        *,
+        retention_days: int = RETENTION_DEFAULT_DAYS,
+        clock: Clock | None = None,
+        timeout_s: float = 10.0,
+    ) -> None:
+        if retention_days < 1:
+            raise ValueError("retention_days must be at least 1")
+        self.path = path
+        self.retention = timedelta(days=retention_days)
+        self.clock: Clock = clock or SystemClock()
+        self._fernet = Fernet(load_or_create_key(key_file))
+        self._lock = threading.Lock()
+        _private_folder(path.parent)
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=timeout_s, isolation_level=None, check_same_thread=False
+            )
+            path.chmod(0o600)  # the -wal and -shm files take the database's mode
+            self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # an answered photo survives a power cut
+            self._db.execute("PRAGMA secure_delete=ON")  # a purged photo's pages are zeroed
+            apply_migrations(self._db, _SCHEMA, name=path.name, log=log, what="the photo store")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"cannot open {path.name}: {e}") from e
+        self.purge()
+
+    def _cutoff(self) -> str:
+        return _utc_text(self.clock.now() - self.retention)
+
+    def put(
+        self,
+        jpeg: bytes,
+        *,
+        terminal: str,
+        preset: str,
+        taken_at: datetime,
+        idempotency_key: str,
+    ) -> Stored:
+        """Keeps a photo (sealed) and answers its new reference; a repeat of the same
+        ``idempotency_key`` by the same terminal answers the first reference.
+
+        Expired photos are purged first, in the same transaction.
+
+        Raises:
+            PhotoKeyReused: the terminal sent another photo with this key.
+            StoreError: the database failed.
+        """
+        digest = hashlib.sha256(jpeg).hexdigest()
+        taken = taken_at.isoformat()
+        sealed = self._fernet.encrypt(jpeg)
+
+        def write() -> tuple[int, tuple[str, str, str, str] | None, str]:
+            purged = self._delete_expired()
+            earlier = self._db.execute(
+                "SELECT reference, preset, taken_at, sha256 FROM photos"
+                " WHERE terminal = ? AND idem = ?",
+                (terminal, idempotency_key),
+            ).fetchone()
+            if earlier is not None:
+                return purged, earlier, str(earlier[0])
+            received = _utc_text(self.clock.now())
+            for _ in range(_REFERENCE_ATTEMPTS):
+                reference = new_reference(taken_at)
+                try:
+                    self._db.execute(
+                        "INSERT INTO photos (reference, terminal, idem, preset, taken_at,"
+                        " received_at, sha256, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            reference,
+                            terminal,
+                            idempotency_key,
+                            preset,
+                            taken,
+                            received,
+                            digest,
+                            len(jpeg),
+                            sealed,
+                        ),
+                    )
+                except sqlite3.IntegrityError:
+                    continue  # the reference is taken (the key was looked up just now)
+                return purged, None, reference
+            raise StoreError("no free reference code")
+
+        with self._lock:
+            purged, earlier, reference = self._transaction(write)
+            if purged:
+                self._truncate_wal()
+        if earlier is None:
+            log.info("photo %s received from %s (%d bytes)", reference, terminal, len(jpeg))
+            return Stored(reference, replayed=False)
+        if (earlier[1], earlier[2], earlier[3]) != (preset, taken, digest):
+            raise PhotoKeyReused("the Idempotency-Key was used for another photo")
+        return Stored(reference, replayed=True)
+
+    def _transaction[T](self, work: Callable[[], T]) -> T:
+        """Runs ``work`` in one write transaction (the caller holds the lock)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"the photo store failed: {e}") from e
+        return result
+
+    def get(self, reference: str) -> bytes | None:
+        """The photo's JPEG, decrypted and checked against its SHA-256; None if the store
+        has no such photo or it is past its retention.
+
+        Raises:
+            StoreError: the photo cannot be decrypted (another key) or is damaged.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sealed, sha256 FROM photos WHERE reference = ? AND received_at >= ?",
+                (reference, self._cutoff()),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            jpeg = self._fernet.decrypt(bytes(row[0]))
+        except InvalidToken as e:
+            raise StoreError(f"photo {reference} cannot be decrypted with this key") from e
+        if hashlib.sha256(jpeg).hexdigest() != row[1]:
+            raise StoreError(f"photo {reference} is damaged")
+        return jpeg
+
+    def record(self, reference: str) -> PhotoRecord | None:
+        """What the store knows about a photo (no pixels); None if unknown or expired."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT reference, terminal, preset, taken_at, received_at, sha256, size, idem"
+                " FROM photos WHERE reference = ? AND received_at >= ?",
+                (reference, self._cutoff()),
+            ).fetchone()
+        if row is None:
+            return None
+        received = datetime.strptime(row[4], _TIME_FORMAT).replace(tzinfo=UTC)
+        return PhotoRecord(row[0], row[1], row[2], row[3], received, row[5], row[6], row[7])
+
+    def count(self) -> int:
+        """How many photos the store holds (expired ones not yet purged included)."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
+
+    def purge(self) -> int:
+        """Deletes every photo past its retention; answers how many."""
+        with self._lock:
+            purged = self._transaction(self._delete_expired)
+            if purged:
+                self._truncate_wal()
+        return purged
+
+    def _delete_expired(self) -> int:
+        cursor = self._db.execute("DELETE FROM photos WHERE received_at < ?", (self._cutoff(),))
+        if cursor.rowcount:
+            log.info("purged %d photo(s) past their retention", cursor.rowcount)
+        return int(cursor.rowcount)
+
+    def _truncate_wal(self) -> None:
+        """Moves the WAL into the database and empties it (best effort: a reader elsewhere
+        may hold it back until the next purge)."""
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError as e:
+            log.warning("could not truncate the photo store's WAL: %s", e)
+
+    def close(self) -> None:
+        """Closes the database."""
+        with self._lock:
+            self._db.close()
+
+
+def open_center_photos(data_dir: Path, clock: Clock | None = None) -> PhotoStore:
+    """The center's photo store in ``data_dir`` with the retention of its ``photos.toml``
+    (expired photos are purged as it opens)."""
+    config = load_photo_config(data_dir)
+    return PhotoStore(
+        photos_file(data_dir),
+        photos_key_file(data_dir),
+        retention_days=config.retention_days,
+        clock=clock,
+    )
