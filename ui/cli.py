@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from kiosk import cli as core_cli
 
@@ -16,15 +17,24 @@ def _add_ui_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     run.add_argument("--screenshot", default="", help=argparse.SUPPRESS)
     run.add_argument("--report-first-paint", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=_cmd_run)
-    from ui.tour import add_tour_command
-
-    add_tour_command(sub)
+    tour = sub.add_parser(
+        "tour", help="save a PNG of every screen (offscreen unless a display is set)"
+    )
+    tour.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
+    tour.add_argument("--landscape", action="store_true", help="1920x1080 instead of 1080x1920")
+    tour.set_defaults(func=_cmd_tour)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from ui.shell.app import run_app
 
     return run_app(args)
+
+
+def _cmd_tour(args: argparse.Namespace) -> int:
+    from ui.tour import cmd_tour  # the tour's imports are not the kiosk's start-up's
+
+    return cmd_tour(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,17 +21,8 @@ PORTRAIT = (1080, 1920)
 LANDSCAPE = (1920, 1080)
 
 
-def add_tour_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Registers ``kiosk tour``."""
-    tour = sub.add_parser(
-        "tour", help="save a PNG of every screen (offscreen unless a display is set)"
-    )
-    tour.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
-    tour.add_argument("--landscape", action="store_true", help="1920x1080 instead of 1080x1920")
-    tour.set_defaults(func=_cmd_tour)
-
-
-def _cmd_tour(args: argparse.Namespace) -> int:
+def cmd_tour(args: argparse.Namespace) -> int:
+    """``kiosk tour``: saves every screen and prints the files."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     saved = run_tour(args.out, landscape=args.landscape, data_dir=args.data_dir, site=args.site)

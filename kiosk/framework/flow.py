@@ -24,13 +24,15 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from devices.health import HealthLevel, HealthPublisher
-from devices.receipt.document import Receipt
 from kiosk.framework.clock import Clock
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import InlineRunner, Job, Mailbox, Runner
+
+if TYPE_CHECKING:
+    from devices.receipt.document import Receipt
 
 log = logging.getLogger(__name__)
 

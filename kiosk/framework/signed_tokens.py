@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+if TYPE_CHECKING:  # cryptography loads when a token is first signed or read, not at start-up
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 MAX_TOKEN_CHARS = 1024
 
@@ -43,6 +46,8 @@ def unb64url(text: str) -> bytes:
 
 def public_key_from_b64(text: str) -> Ed25519PublicKey:
     """A public key from its base64 raw form (as in the configuration)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
 
 
@@ -63,6 +68,8 @@ def open_token(token: str, prefix: str, public_key_b64: str) -> dict[str, Any]:
     text = token.strip()
     if len(text) > MAX_TOKEN_CHARS or not text.startswith(prefix) or text.count(".") != 2:
         raise TokenRejected("malformed")
+    from cryptography.exceptions import InvalidSignature
+
     body, _, signature = text.rpartition(".")
     try:
         public_key_from_b64(public_key_b64).verify(unb64url(signature), body.encode("ascii"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from devices.health import Health, HealthPublisher
 from devices.scan_payload import ScanEvent, ScanRejected
-from devices.scanner import Scanner
+
+if TYPE_CHECKING:
+    from devices.scanner import Scanner
 
 
 class DeviceBridge(QObject):

@@ -52,13 +52,14 @@ def run_app(args: argparse.Namespace) -> int:
         log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    shell = Shell(ctx)
+    shell = Shell(ctx, defer_features=True)
     shell.exit_requested.connect(app.exit)
     notifier = SystemdNotifier()
     agents: list[FleetAgent] = []
 
     def start_the_rest() -> None:
         try:
+            shell.build_features()
             ctx.devices.start()
             agents.append(_start_fleet_agent(ctx, shell))
         except Exception:

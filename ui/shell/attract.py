@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPaintEvent, QPixmap, QResizeEvent
@@ -14,9 +15,8 @@ from kiosk.content.playlist import Scheduler
 from kiosk.framework.clock import Clock
 from ui.framework.screen import Screen, column, label
 
-# Imported here, not where the player is made: importing QtMultimedia probes the system's
-# audio libraries, and its warnings belong to start-up, not to the first video.
-from ui.framework.widgets.video_player import VideoPlayer
+if TYPE_CHECKING:
+    from ui.framework.widgets.video_player import VideoPlayer
 
 MAX_SKIPS = 8  # broken items in a row before falling back to the slogan slide
 
@@ -88,6 +88,8 @@ class AttractScreen(Screen):
     def video(self) -> VideoPlayer:
         """The one video player, made on first use."""
         if self._video is None:
+            from ui.framework.widgets.video_player import VideoPlayer
+
             self._video = VideoPlayer(muted=self._muted)
             self._video.setObjectName("attract_video")
             self._video.finished.connect(self._video_finished)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent, QTouchEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
-from devices.receipt.document import Receipt
 from devices.scan_payload import PayloadKind, ScanEvent, ScanRejected
 from kiosk.app import AppContext
 from kiosk.framework.catalog import Availability, availability
@@ -23,18 +22,23 @@ from kiosk.framework.i18n import tr
 from kiosk.framework.session import EndReason, Session
 from kiosk.maintenance.corner_taps import CornerTapDetector
 from ui.framework.device_bridge import DeviceBridge
-from ui.framework.feature import Feature, FeatureFactory
-from ui.framework.maintenance_page import MaintenancePage
 from ui.framework.overlays import HelpOverlay, IdleWarning, Overlay, Toast
 from ui.framework.qt_runner import QtRunner
 from ui.framework.screen import Screen
 from ui.framework.theme import stylesheet
-from ui.maintenance.pin_pad import PinPadScreen
-from ui.maintenance.screen import MaintenanceScreen
 from ui.shell.attract import AttractScreen
-from ui.shell.failsafe import FailsafeScreen
-from ui.shell.home import HomeScreen
 from ui.shell.safe_mode import SafeModeScreen
+
+if TYPE_CHECKING:
+    from devices.receipt.document import Receipt
+    from ui.framework.feature import Feature, FeatureFactory
+    from ui.framework.maintenance_page import MaintenancePage
+
+    # imported by build_features(): the first attract frame waits for none of them
+    from ui.maintenance.pin_pad import PinPadScreen
+    from ui.maintenance.screen import MaintenanceScreen
+    from ui.shell.failsafe import FailsafeScreen
+    from ui.shell.home import HomeScreen
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +59,24 @@ class Shell(QMainWindow):
     screen_did_change = Signal(str)
     exit_requested = Signal(int)
 
+    # made by build_features()
+    home: HomeScreen
+    failsafe: FailsafeScreen
+    pin_pad: PinPadScreen
+    maintenance: MaintenanceScreen
+
     def __init__(
         self,
         ctx: AppContext,
         *,
         tick_ms: int = 250,
         features: Sequence[FeatureFactory] | None = None,
+        defer_features: bool = False,
     ) -> None:
+        """``defer_features``: build only the start screen now; the home, apology and
+        maintenance screens and every feature come with :meth:`build_features`, which the
+        app calls once the first frame is painted (and anything that needs them calls
+        first)."""
         super().__init__()
         self.ctx = ctx
         config = ctx.config
@@ -72,69 +87,36 @@ class Shell(QMainWindow):
         self.flow: Flow[Any] | None = None
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        hint = config.ui.staff_hint
-        ctx.scheduler.check_media()
+        self.hint = config.ui.staff_hint
+        self.features_built = False
+        self._feature_factories = features
         self.attract = AttractScreen(ctx.scheduler, ctx.content, ctx.clock)
-        self.failsafe = FailsafeScreen(hint)
-        self.pin_pad = PinPadScreen()
-        self.maintenance = MaintenanceScreen(ctx)
-        self.safe_mode = SafeModeScreen(hint)
+        self.safe_mode = SafeModeScreen(self.hint)
         self.screens: dict[str, Screen] = {}
-        for screen in (self.attract, self.failsafe, self.pin_pad, self.maintenance, self.safe_mode):
-            self.add_screen(screen)
+        self.add_screen(self.attract)
+        self.add_screen(self.safe_mode)
         m = config.maintenance
         self.corner_taps = CornerTapDetector(m.corner, m.corner_size_px, m.taps, m.taps_window_s)
         self.runner = QtRunner(self)
         self.toast = Toast(self)
-        if features is None:
-            from ui.features import all_features
-
-            features = all_features()
-        # Each feature adds its screens and maintenance pages through the Host interface.
         self.features: dict[str, Feature] = {}
-        for make in features:
-            feature = make(self)
-            self.features[feature.service_id] = feature
-        ctx.built_services.update(self.features)
-        self.home = HomeScreen([f.service for f in self.features.values()])
-        self.add_screen(self.home)
         self.idle_warning = IdleWarning(self)
-        self.help = HelpOverlay(self, hint)
+        self.help = HelpOverlay(self, self.hint)
         self.overlays: list[Overlay] = [self.idle_warning, self.help]
-
-        self.home.language_toggled.connect(self.toggle_language)
-        self.home.elder_toggled.connect(lambda: self.set_elder(not self.elder))
-        self.home.help_requested.connect(self.show_help)
-        self.home.replay_requested.connect(self.speak_prompt)
-        self.home.service_chosen.connect(self.choose_service)
         self.help.closed.connect(self.close_help)
         self.idle_warning.keep_going.connect(self.ctx.sessions.activity)
         self.idle_warning.finish.connect(lambda: self.end_session(EndReason.CANCELLED))
-        self.failsafe.home_requested.connect(self._failsafe_home)
-        self.pin_pad.submitted.connect(self.submit_pin)
-        self.pin_pad.cancelled.connect(self.back_to_start)
-        self.maintenance.exit_requested.connect(lambda: self.leave_maintenance("exit"))
-        self.maintenance.actions_page.exit_requested.connect(self.exit_requested)
-        self.maintenance.actions_page.safe_mode_cleared.connect(self.clear_safe_mode)
 
         sessions = ctx.sessions
         sessions.session_will_warn.append(self._on_warn)
         sessions.session_did_extend.append(self._on_extend)
         sessions.session_did_end.append(self._on_session_end)
-
         self.bridge = DeviceBridge(self)
-        self.bridge.health_changed.connect(self._on_health)
-        self.bridge.scanned.connect(self._on_scan)
-        self.bridge.scan_rejected.connect(self._on_scan_rejected)
-        for device in ctx.devices.all().values():
-            self.bridge.watch_health(device)
-        self.bridge.watch_health(ctx.failsafes)
-        self.bridge.watch_health(ctx.scheduler)
-        self.bridge.watch_scanner(ctx.devices.scanner)
 
         self.apply_theme()
         self.retranslate()
-        self.refresh_availability()
+        if not defer_features:
+            self.build_features()
         self.show_screen(self.start_screen)
         self.tick()
 
@@ -146,6 +128,61 @@ class Shell(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+
+    def build_features(self) -> None:
+        """Builds the home, apology and maintenance screens and every feature, and starts
+        following the devices. Runs once; later calls do nothing."""
+        if self.features_built:
+            return
+        self.features_built = True
+        from ui.maintenance.pin_pad import PinPadScreen
+        from ui.maintenance.screen import MaintenanceScreen
+        from ui.shell.failsafe import FailsafeScreen
+        from ui.shell.home import HomeScreen
+
+        ctx = self.ctx
+        self.failsafe = FailsafeScreen(self.hint)
+        self.pin_pad = PinPadScreen()
+        self.maintenance = MaintenanceScreen(ctx)
+        for screen in (self.failsafe, self.pin_pad, self.maintenance):
+            self.add_screen(screen)
+        features = self._feature_factories
+        if features is None:
+            from ui.features import all_features
+
+            features = all_features()
+        # Each feature adds its screens and maintenance pages through the Host interface.
+        for make in features:
+            feature = make(self)
+            self.features[feature.service_id] = feature
+        ctx.built_services.update(self.features)
+        self.home = HomeScreen([f.service for f in self.features.values()])
+        self.add_screen(self.home)
+        self.home.set_landscape(self.width() > self.height())
+
+        self.home.language_toggled.connect(self.toggle_language)
+        self.home.elder_toggled.connect(lambda: self.set_elder(not self.elder))
+        self.home.help_requested.connect(self.show_help)
+        self.home.replay_requested.connect(self.speak_prompt)
+        self.home.service_chosen.connect(self.choose_service)
+        self.failsafe.home_requested.connect(self._failsafe_home)
+        self.pin_pad.submitted.connect(self.submit_pin)
+        self.pin_pad.cancelled.connect(self.back_to_start)
+        self.maintenance.exit_requested.connect(lambda: self.leave_maintenance("exit"))
+        self.maintenance.actions_page.exit_requested.connect(self.exit_requested)
+        self.maintenance.actions_page.safe_mode_cleared.connect(self.clear_safe_mode)
+
+        self.bridge.health_changed.connect(self._on_health)
+        self.bridge.scanned.connect(self._on_scan)
+        self.bridge.scan_rejected.connect(self._on_scan_rejected)
+        for device in ctx.devices.all().values():
+            self.bridge.watch_health(device)
+        self.bridge.watch_health(ctx.failsafes)
+        self.bridge.watch_health(ctx.scheduler)
+        self.bridge.watch_scanner(ctx.devices.scanner)
+        ctx.scheduler.check_media()  # hashes every medium: not before the first frame
+        self.retranslate()
+        self.refresh_availability()
 
     # -- screens ------------------------------------------------------------------------------
     @property
@@ -175,6 +212,8 @@ class Shell(QMainWindow):
 
     def show_screen(self, name: str) -> None:
         """Shows a screen by name, applies its idle timeout and speaks its prompt."""
+        if name not in self.screens:
+            self.build_features()
         screen = self.screens[name]
         if screen is not self.attract:
             self.attract.stop()  # no video behind a resident's screen
@@ -474,7 +513,7 @@ class Shell(QMainWindow):
         now = clock.monotonic()
         self.ctx.sessions.tick()
         self.ctx.failsafes.refresh()
-        if self.ctx.maintenance.active:
+        if self.ctx.maintenance.active and self.features_built:
             if self.ctx.maintenance.tick():
                 self.back_to_start()
             elif self.current is self.maintenance:
@@ -493,6 +532,7 @@ class Shell(QMainWindow):
         # touch counts once and the touch that wakes the kiosk can be kept from any button.
         if event.type() not in _TOUCH_EVENTS or watched is not self.windowHandle():
             return False
+        self.build_features()  # a touch may lead to any screen
         if isinstance(event, QMouseEvent | QTouchEvent):
             point = event.points()[0].position() if event.points() else None
             gesture = point is not None and self.corner_taps.tap(
@@ -515,7 +555,8 @@ class Shell(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.home.set_landscape(event.size().width() > event.size().height())
+        if self.features_built:
+            self.home.set_landscape(event.size().width() > event.size().height())
         for overlay in self.overlays:
             if overlay.isVisible():
                 overlay.setGeometry(self.rect())
@@ -523,7 +564,8 @@ class Shell(QMainWindow):
     def shutdown(self) -> None:
         """Stops timers and stops watching the application's events."""
         self.tick_timer.stop()
-        self.maintenance.shutdown()
+        if self.features_built:
+            self.maintenance.shutdown()
         self.runner.stop()
         for feature in self.features.values():
             feature.close()

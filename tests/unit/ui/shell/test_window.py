@@ -179,3 +179,30 @@ def test_a_restart_waits_for_the_end_of_the_session(qtbot: QtBot, shell: Shell) 
     assert codes == []  # a resident is using the kiosk
     shell.end_session(EndReason.COMPLETED)
     qtbot.waitUntil(lambda: codes == [75], timeout=60_000)
+
+
+def test_a_deferred_shell_shows_attract_first_and_builds_the_rest_on_the_first_touch(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    """The running kiosk paints its attract screen before the features exist (start-up);
+    the first touch builds them and opens home, as in an eager shell."""
+    window = Shell(ctx, tick_ms=0, defer_features=True)
+    qtbot.addWidget(window)
+    window.resize(1080, 1920)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        assert window.current is window.attract and not window.features_built
+        assert window.features == {}
+        touch(qtbot, window.attract)
+        assert window.features_built and set(window.features) == {
+            "id_photo",
+            "violations",
+            "antifraud",
+            "points",
+        }
+        assert window.current is window.home and ctx.sessions.active
+        window.build_features()  # a second call changes nothing
+        assert len(window.features) == 4
+    finally:
+        window.shutdown()
