@@ -32,7 +32,7 @@ def measure(seconds: float) -> dict[str, float]:
     from devices.camera import SimulatedCamera
     from ui.framework.qt_runner import GuiDelivery
     from ui.framework.widgets.camera_view import CameraView
-    from ui.photo.controller import GuidanceWorker
+    from ui.photo.feature import GuidanceWorker
 
     app = QApplication.instance() or QApplication(["photo-preview"])
     camera = SimulatedCamera(str(FACE) if FACE.exists() else "", width=1280, height=720, fps=30)
