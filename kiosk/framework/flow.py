@@ -330,9 +330,11 @@ class Flow[D: FlowData]:
         self._jobs_waiting += 1
 
         def answer(handler: Callable[[], None]) -> None:
-            self._jobs_waiting = max(0, self._jobs_waiting - 1)
             if entry != self._entry or self.finished is not None or not self.state:
                 return  # the resident left the state, or the flow ended: drop it
+            # only an answer of this entry counts down: a late answer to an abandoned job
+            # must not switch off the deadline of the job the state waits for now
+            self._jobs_waiting = max(0, self._jobs_waiting - 1)
             self._guarded(handler)
             if not self._in_step:
                 self._follow()
@@ -419,9 +421,11 @@ class Flow[D: FlowData]:
             return
         self._guarded(lambda: self.current.exit(self), fail=False)
         self.finished = outcome
-        for listener in list(self.flow_did_finish):
-            listener(self, outcome)
-        self.wipe()
+        try:
+            for listener in list(self.flow_did_finish):
+                listener(self, outcome)
+        finally:
+            self.wipe()  # nothing personal stays, whatever a listener did
 
     def _follow(self) -> None:
         if self._in_step:

@@ -61,6 +61,7 @@ class AntifraudFeature(Feature):
 
         flow.flow_did_enter_state.append(entered)
         flow.flow_did_finish.append(lambda _f, _o: self._finished())
+        self.end_with_session(flow)
         self.host.attach_flow(flow, home_screen=None)
 
     def start_mirror(self, scenario_id: str) -> None:

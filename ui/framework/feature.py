@@ -10,6 +10,7 @@ a scan, and routes the tile's touch to ``start``. Features talk back only throug
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from ui.framework.flow_screen import FlowScreen
     from ui.framework.qt_runner import QtRunner
     from ui.framework.screen import Screen
+
+
+log = logging.getLogger(__name__)
 
 
 class Host(Protocol):
@@ -150,9 +154,7 @@ class Feature:
         flow.language = self.host.language
         flow.flow_did_enter_state.append(on_enter)
         flow.flow_did_finish.append(ended)
-        session = self.host.ctx.sessions.session
-        if session is not None:
-            session.on_wipe(flow.wipe)
+        self.end_with_session(flow)
         self.host.attach_flow(flow)
         screen.bind(flow)
         self.host.show_screen(screen.name)
@@ -170,8 +172,15 @@ class Feature:
             flow.send("print_failed")
             self._redraw()
             return
+        try:
+            self.host.print_receipt(receipt)
+        except Exception:  # rendering or storing the job failed: nothing will come out
+            log.exception("%s: the receipt could not be queued", flow.name)
+            flow.print_failed = True
+            flow.send("print_failed")
+            self._redraw()
+            return
         flow.print_failed = False
-        self.host.print_receipt(receipt)
         self.host.notify("receipt.take_it")
         flow.send("receipt_queued")
         self._redraw()
@@ -179,6 +188,14 @@ class Feature:
     def _redraw(self) -> None:
         if self.flow is not None and self._flow_screen is not None:
             self._flow_screen.show_flow()
+
+    def end_with_session(self, flow: Flow[Any]) -> None:
+        """The resident's session ending (idle, cancel) ends ``flow`` too: its listeners stop
+        what it runs (a camera, a guidance thread) and its data is wiped."""
+        session = self.host.ctx.sessions.session
+        if session is not None:
+            session.on_wipe(lambda: flow.finish("cancelled"))
+            session.on_wipe(flow.wipe)  # a flow that had already finished: wiped again
 
     def speak(self) -> None:
         """Speaks what is on show, when voice prompts are on."""

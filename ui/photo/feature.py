@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from devices.camera import Camera, Frame
 from devices.health import HealthLevel
 from kiosk.framework.flow import Flow
+from kiosk.framework.jobs import ThreadRunner
 from kiosk.framework.session import EndReason
 from kiosk.photo import SERVICE
 from kiosk.photo.flow import IdPhotoFlow
@@ -121,6 +122,9 @@ class IdPhotoFeature(Feature):
             lifetime_s=ctx.config.photo.outbox_lifetime_h * 3600,
         )
         self._next_retry = 0.0
+        # Its own worker: retries to a slow center must not hold up a resident's lookup or
+        # redemption behind them on the shared one. Started on the first retry.
+        self._outbox_worker: ThreadRunner | None = None
         self._last_spoken = ""
 
     def maker(self) -> _ConfiguredMaker:
@@ -203,7 +207,11 @@ class IdPhotoFeature(Feature):
         now = ctx.clock.monotonic()
         if now >= self._next_retry and self.outbox.pending():
             self._next_retry = now + OUTBOX_RETRY_S
-            self.host.runner.submit(
+            if self._outbox_worker is None:
+                self._outbox_worker = ThreadRunner(
+                    self.host.runner.delivery.post, name="photo-outbox"
+                )
+            self._outbox_worker.submit(
                 lambda: self.outbox.retry(ctx.backends.photo()),
                 lambda outcome: log.info("photo outbox: %d sent", len(outcome.sent)),
                 lambda error: log.warning("photo outbox retry failed: %r", error),
@@ -212,5 +220,8 @@ class IdPhotoFeature(Feature):
     def close(self) -> None:
         """Stops guidance and releases the pipeline's models."""
         self._stop_live()
+        if self._outbox_worker is not None:
+            self._outbox_worker.stop()
+            self._outbox_worker = None
         if self._maker is not None:
             self._maker.close()

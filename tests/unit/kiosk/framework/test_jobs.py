@@ -241,3 +241,31 @@ def test_the_mailbox_runs_what_was_posted_once_in_order() -> None:
         box.post(lambda i=i: seen.append(i))  # type: ignore[misc]
     assert box.drain() == 3 and box.drain() == 0
     assert seen == [0, 1, 2]
+
+
+def test_a_late_answer_to_an_abandoned_job_leaves_the_new_jobs_deadline() -> None:
+    """Back, then the same question again: the first job's answer comes late and is dropped;
+    the second job must still time out by the flow's clock."""
+    runner = ManualRunner()
+    flow, clock, _ = make(runner=runner)
+    flow.send("submit", text="first")
+    flow.send("back")
+    flow.send("submit", text="second")
+    runner.run_next()  # the abandoned job answers: dropped
+    assert flow.state == "busy" and flow.jobs_waiting
+    clock.advance(10.0)
+    flow.tick()
+    assert flow.state == "ask" and flow.data.errors == ["timeout"]
+
+
+def test_a_failing_finish_listener_still_leaves_nothing_personal() -> None:
+    flow, _, _ = make(runner=ManualRunner())
+    flow.send("submit", text="110101199003071234")
+
+    def broken(_flow: Flow[Notes], _outcome: str) -> None:
+        raise RuntimeError("a screen failed to clear")
+
+    flow.flow_did_finish.insert(0, broken)
+    flow.send("cancel")  # the listener's error is the failsafe's to count
+    assert flow.finished == "cancelled" and flow.data.asked == ""
+    assert flow.monitor.total == 1

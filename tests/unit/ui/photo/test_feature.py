@@ -13,6 +13,7 @@ from devices.camera import SimulatedCamera
 from devices.health import HealthLevel
 from devices.receipt.escpos_text import escpos_to_text, qr_payloads
 from kiosk.framework.clock import FakeClock
+from kiosk.framework.session import EndReason
 from tests.conftest import corpus
 from tests.unit.ui.helpers import all_texts, find, touch
 from ui.shell.window import Shell
@@ -130,3 +131,14 @@ def test_a_child_needs_the_guardian(qtbot: QtBot, shell: Shell) -> None:
     touch(qtbot, find(shell, "idphoto_guardian"))
     touch(qtbot, find(shell, "idphoto_agree"))
     assert flow_state(shell) == "preset"
+
+
+def test_an_idle_end_on_the_live_page_stops_the_camera_guidance(qtbot: QtBot, shell: Shell) -> None:
+    """Nobody may be photographed in front of the attract screen: the session's end ends the
+    flow, which stops the guidance thread and the preview."""
+    to_live(qtbot, shell)
+    feature = shell.features["id_photo"]
+    assert feature.worker is not None  # type: ignore[attr-defined]
+    shell.end_session(EndReason.IDLE)
+    assert feature.flow is None and feature.worker is None  # type: ignore[attr-defined]
+    assert shell.current is shell.attract
