@@ -229,8 +229,7 @@ def build_context(
     ui = config.ui
 
     def idle_timeout(screen: str) -> float:
-        timeouts = store.config.ui.idle_timeout_s
-        return timeouts.get(screen, timeouts["default"])
+        return store.config.ui.timeout_for(screen)
 
     sessions = SessionManager(
         clock, paths.data_dir / "sessions", idle_timeout_s=idle_timeout, warning_s=ui.idle_warning_s

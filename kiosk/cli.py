@@ -117,6 +117,8 @@ def cmd_diag(args: argparse.Namespace) -> int:
         print(f"kiosk {report['app_version']}  config {report['config_version']}")
         for problem in report["config_problems"]:
             print(f"  config problem: {problem}")
+        for damaged in report["damaged_state_files"]:
+            print(f"  damaged state file moved aside: {damaged}")
         for name, dev in report["devices"].items():
             line = f"  {name:<8} {dev['backend']:<10} {dev['level']:<9} {dev['reason']}"
             if dev.get("status"):

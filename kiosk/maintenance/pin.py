@@ -22,8 +22,10 @@ from typing import Any
 
 from kiosk.framework.audit_log import AuditLog
 from kiosk.platform.atomic_file import write_atomic
+from kiosk.platform.state_files import Damaged, read_json_state
 
 log = logging.getLogger(__name__)
+DAMAGED_KEY = "damaged"  # the state file was found damaged: locked until set-pin
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -72,20 +74,36 @@ class PinGuard:
 
     # -- state ------------------------------------------------------------------------------
     def _load(self) -> dict[str, Any]:
+        """The guard's state. A damaged file is moved aside and replaced by a locked state:
+        damage must not reset the lockout or bring back the initial PIN; a technician sets a
+        new PIN at the console (``kiosk set-pin``)."""
         try:
-            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
-            return data
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+            data: dict[str, Any] | None = read_json_state(self.path, dict)
+        except Damaged:
+            data = {DAMAGED_KEY: True}
+            try:
+                self._save(data)
+            except OSError as e:
+                log.error("could not record the damaged PIN state: %s", e)
+        return data or {}
 
     def _save(self, state: dict[str, Any]) -> None:
         write_atomic(self.path, json.dumps(state).encode("utf-8"))
         os.chmod(self.path, 0o600)
 
+    def _record(self, state: dict[str, Any]) -> None:
+        """Saves an attempt's outcome; a full disk must not keep a technician out."""
+        try:
+            self._save(state)
+        except OSError as e:
+            log.error("could not record the PIN attempt: %s", e)
+
     @property
     def has_pin(self) -> bool:
-        """Whether a PIN has been set on this terminal."""
-        return "hash" in self._load()
+        """Whether a PIN has been set on this terminal (a damaged state counts: the initial
+        PIN is not seeded over it)."""
+        state = self._load()
+        return "hash" in state or bool(state.get(DAMAGED_KEY))
 
     def set_pin(self, pin: str, *, by: str = "install") -> None:
         """Stores a new PIN (6-12 digits) with a fresh salt; clears failures."""
@@ -118,6 +136,9 @@ class PinGuard:
     def check(self, pin: str, *, via: str = "gesture") -> PinResult:
         """One attempt. Every attempt is audited (never the PIN itself)."""
         state = self._load()
+        if state.get(DAMAGED_KEY):
+            self.audit.record("pin_rejected", reason="damaged", via=via)
+            return PinResult(False, "locked", 0, self.lockout_s)
         if "hash" not in state:
             self.audit.record("pin_rejected", reason="no_pin", via=via)
             return PinResult(False, "no_pin")
@@ -133,7 +154,7 @@ class PinGuard:
         if hmac.compare_digest(actual, expected):
             state["failures"] = 0
             state["locked_until"] = 0.0
-            self._save(state)
+            self._record(state)
             self.audit.record("pin_ok", via=via)
             return PinResult(True, "ok", self.max_attempts)
         failures = int(state.get("failures", 0)) + 1
@@ -141,9 +162,9 @@ class PinGuard:
         if failures >= self.max_attempts:
             state["failures"] = 0
             state["locked_until"] = self._now() + self.lockout_s
-            self._save(state)
+            self._record(state)
             self.audit.record("pin_failed", via=via, locked_for_s=self.lockout_s)
             return PinResult(False, "locked", 0, self.lockout_s)
-        self._save(state)
+        self._record(state)
         self.audit.record("pin_failed", via=via, attempts_left=self.max_attempts - failures)
         return PinResult(False, "wrong", self.max_attempts - failures)

@@ -152,6 +152,11 @@ def load_config(paths: ConfigPaths) -> LoadedConfig:
     for name, path in paths.layer_files():
         if name == "site" and paths.site_data is not None:
             data, path = paths.site_data, Path("<site settings>")
+        elif path is not None and path.is_symlink() and not path.exists():
+            # configured, but the link leads nowhere (or round in a loop): a problem, so the
+            # kiosk keeps the last good configuration instead of starting as the demo
+            problems.append(ConfigProblem(str(path), "", "the link leads to no readable file"))
+            continue
         elif path is None or not path.exists():
             continue
         else:

@@ -121,6 +121,10 @@ class UiConfig(_Strict):
         "en": "Please ask staff at the service desk, or call 12345",
     }
 
+    def timeout_for(self, screen: str) -> float:
+        """The idle timeout of ``screen``: its own entry, else ``default``."""
+        return self.idle_timeout_s.get(screen, self.idle_timeout_s["default"])
+
     @field_validator("idle_timeout_s")
     @classmethod
     def _sane_timeouts(cls, v: dict[str, float]) -> dict[str, float]:

@@ -7,12 +7,16 @@ process crashed, was killed, or was restarted by the watchdog.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from kiosk.platform.atomic_file import write_atomic
+from kiosk.platform.state_files import Damaged, read_json_state
+
+log = logging.getLogger(__name__)
 
 
 class CrashGuard:
@@ -35,11 +39,19 @@ class CrashGuard:
         self.recent_crashes = 0
 
     def _load(self) -> list[dict[str, Any]]:
+        """The recorded runs; a damaged file is moved aside and the history starts afresh
+        (an unknown history is not three crashes), entries without a start are dropped."""
         try:
-            runs: list[dict[str, Any]] = json.loads(self.path.read_text(encoding="utf-8"))
-            return runs
-        except (FileNotFoundError, json.JSONDecodeError):
+            runs = read_json_state(self.path, list) or []
+        except Damaged:
             return []
+        return [r for r in runs if isinstance(r, dict) and _is_time(r.get("started"))]
+
+    def _save(self, runs: list[dict[str, Any]]) -> None:
+        try:
+            write_atomic(self.path, json.dumps(runs).encode("utf-8"))
+        except OSError as e:  # a full disk must not stop the start: the guard just forgets
+            log.error("could not record the run in %s: %s", self.path, e)
 
     def begin(self) -> bool:
         """Records this start; returns whether to run in safe mode."""
@@ -50,7 +62,7 @@ class CrashGuard:
         )
         self.safe_mode = self.recent_crashes >= self.limit
         runs.append({"started": now, "clean": False})
-        write_atomic(self.path, json.dumps(runs).encode("utf-8"))
+        self._save(runs)
         return self.safe_mode
 
     def end_clean(self) -> None:
@@ -58,9 +70,13 @@ class CrashGuard:
         runs = self._load()
         if runs:
             runs[-1]["clean"] = True
-            write_atomic(self.path, json.dumps(runs).encode("utf-8"))
+            self._save(runs)
 
     def reset(self) -> None:
         """Forgets past crashes (a technician fixed the cause)."""
-        write_atomic(self.path, b"[]")
+        self._save([])
         self.safe_mode = False
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -233,6 +233,12 @@ def diagnose(paths: ConfigPaths, wait_s: float = 3.0) -> dict[str, Any]:
         "terminal": config.terminal.id,
         "config_problems": [str(p) for p in loaded.problems],
         "config_from_last_good": loaded.from_last_good,
+        # damaged state files moved aside by earlier starts (kiosk.platform.state_files)
+        "damaged_state_files": sorted(
+            str(p.relative_to(paths.data_dir)) for p in paths.data_dir.rglob("*.corrupt-*")
+        )
+        if paths.data_dir.exists()
+        else [],
         "python": platform.python_version(),
         "devices": report_devices,
     }

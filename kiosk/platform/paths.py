@@ -20,7 +20,8 @@ def default_site_file() -> Path | None:
     env = os.environ.get("KIOSK_SITE_CONFIG")
     if env:
         return Path(env)
-    return SYSTEM_SITE_FILE if SYSTEM_SITE_FILE.exists() else None
+    present = SYSTEM_SITE_FILE.exists() or SYSTEM_SITE_FILE.is_symlink()  # a broken link counts
+    return SYSTEM_SITE_FILE if present else None
 
 
 def config_paths(data_dir: Path | None = None, site: Path | None = None) -> ConfigPaths:

@@ -20,6 +20,9 @@ OVERRIDES: tuple[tuple[str, str, list[Any]], ...] = (
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:
+    if dotted == "ui.idle_timeout_s.home":  # a site may set only the default: it applies
+        timeouts = data["ui"]["idle_timeout_s"]
+        return timeouts.get("home", timeouts["default"])
     node: Any = data
     for part in dotted.split("."):
         node = node[part]

@@ -165,3 +165,18 @@ def test_diag_report_holds_what_a_technician_sends(tmp_path: Path) -> None:
     assert [e["msg"] for e in report["recent_errors"]] == ["printer gone"]
     assert report["versions"]["python"].startswith("3.12")
     assert report["versions"]["zxing-cpp"] != "not installed"
+
+
+def test_diag_names_the_state_files_a_start_found_damaged(
+    tmp_path: Path, isolated_data_dir: Path
+) -> None:
+    from kiosk.platform.crash_guard import CrashGuard
+
+    runs = isolated_data_dir / "crash" / "runs.json"
+    runs.parent.mkdir(parents=True)
+    runs.write_bytes(b"\xff\xfe garbage")
+    CrashGuard(runs).begin()  # what a start does
+    result = kiosk("diag", "--json", "--wait", "1")
+    assert result.returncode == 0, result.stderr
+    damaged = json.loads(result.stdout)["damaged_state_files"]
+    assert len(damaged) == 1 and damaged[0].startswith("crash/runs.json.corrupt-")

@@ -96,3 +96,23 @@ def test_fleet_layer_sits_between_site_and_technician(tmp_path: Path) -> None:
     loaded = load_config(p)
     assert loaded.config.devices.printer.port == 9103
     assert [name for name, _ in loaded.layers] == ["defaults", "site", "fleet", "technician"]
+
+
+def test_a_configured_site_file_behind_a_dangling_or_looping_link_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    """Not silently the packaged demo: the last good terminal stays, and last-good is not
+    overwritten with the demo."""
+    good = load_config(paths(tmp_path, '[terminal]\nid = "gl-xinhua-01"\n'))
+    assert good.config.terminal.id == "gl-xinhua-01"
+    last_good = (tmp_path / "data" / "config" / "last-good.json").read_bytes()
+
+    dangling = tmp_path / "dangling.toml"
+    dangling.symlink_to(tmp_path / "gone.toml")
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    for link in (dangling, loop):
+        loaded = load_config(ConfigPaths(data_dir=tmp_path / "data", site=link))
+        assert [p.source for p in loaded.problems] == [str(link)]
+        assert loaded.from_last_good and loaded.config.terminal.id == "gl-xinhua-01"
+        assert (tmp_path / "data" / "config" / "last-good.json").read_bytes() == last_good

@@ -192,3 +192,32 @@ def test_exit_to_desktop_only_from_maintenance(qtbot: QtBot, shell: Shell) -> No
     touch(qtbot, find(shell, "maint_tab_actions"))
     touch(qtbot, find(shell, "maint_desktop"))
     assert codes == [64]
+
+
+def test_a_site_that_sets_only_the_default_idle_timeout_runs_and_can_be_tuned(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """``idle_timeout_s = { default = 90.0 }`` is valid: the kiosk starts, the home screen
+    uses the default, and the technician's idle setting reads and steps from it."""
+    ctx = build_context(
+        tmp_path / "data",
+        settings={"ui": {"idle_timeout_s": {"default": 90.0}}},
+        clock=FakeClock(),
+        voice=RecordingVoice(),
+    )
+    ctx.devices.start()
+    shell = Shell(ctx, tick_ms=0)
+    qtbot.addWidget(shell)
+    shell.resize(1080, 1920)
+    shell.show()
+    try:
+        assert ctx.config.ui.timeout_for("home") == 90.0
+        corner_taps(qtbot, shell)
+        type_pin(qtbot, shell, "246810")
+        shell.maintenance.show_page("config")
+        assert text_of(shell, "override_ui.idle_timeout_s.home") == "90.0"
+        touch(qtbot, find(shell, "override_ui.idle_timeout_s.home_plus"))
+        assert ctx.config.ui.idle_timeout_s == {"default": 90.0, "home": 120.0}
+    finally:
+        shell.shutdown()
+        ctx.close()
