@@ -41,7 +41,8 @@ def service_receipt(
         *banner,
         Rule(),
         *body,
-        Text(tr("receipt.printed_at", language, at=f"{now:%Y-%m-%d %H:%M}", terminal=terminal_id)),
+        Text(tr("receipt.printed_at", language, at=f"{now:%Y-%m-%d %H:%M}")),
+        Text(tr("receipt.terminal", language, terminal=terminal_id)),
         Feed(1),
         Cut(),
     )

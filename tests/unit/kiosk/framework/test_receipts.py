@@ -14,7 +14,7 @@ NOW = datetime(2026, 12, 2, 9, 30)
 
 def frame_of(receipt: Receipt) -> tuple[list[str], list[object]]:
     texts = [b.text for b in receipt.blocks[:2] if isinstance(b, Text)]
-    return texts, receipt.blocks[-3:]
+    return texts, receipt.blocks[-4:]
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
@@ -27,9 +27,9 @@ def test_the_frame_wraps_the_services_lines(language: str) -> None:
     assert heading[0] in ("融治理中心", "Governance Center")
     assert r.title == heading[1]  # the job list shows the service, nothing personal
     assert isinstance(r.blocks[2], Rule) and r.blocks[3:5] == body
-    printed, feed, cut = tail
+    printed, terminal, feed, cut = tail
     assert isinstance(printed, Text) and "2026-12-02 09:30" in printed.text
-    assert "gl-01" in printed.text
+    assert isinstance(terminal, Text) and "gl-01" in terminal.text
     assert isinstance(feed, Feed) and isinstance(cut, Cut)
 
 
@@ -46,8 +46,8 @@ def test_a_services_receipt_comes_in_the_frame() -> None:
         now=NOW,
         terminal_id="gl-01",
     )
-    heading, (printed, feed, cut) = frame_of(r)
+    heading, (_printed, terminal, feed, cut) = frame_of(r)
     assert heading == ["融治理中心", r.title]
-    assert isinstance(printed, Text) and "gl-01" in printed.text
+    assert isinstance(terminal, Text) and "gl-01" in terminal.text
     assert isinstance(feed, Feed) and isinstance(cut, Cut)
     assert all("苏E8D2K7" not in b.text for b in r.blocks if isinstance(b, Text))  # masked
