@@ -31,6 +31,7 @@ from kiosk.platform.config_loader import ConfigStore
 from kiosk.platform.config_schema import KioskConfig
 from kiosk.platform.device_set import DeviceSet, build_devices
 from kiosk.platform.paths import config_paths
+from kiosk.platform.state_files import check_sqlite
 from kiosk.platform.voice import VoiceEngine, build_voice
 
 if TYPE_CHECKING:
@@ -250,6 +251,6 @@ def build_context(
         ),
         data_dir=paths.data_dir,
         maintenance=Maintenance(config.maintenance, paths.data_dir, clock, config.terminal.id),
-        counters=UsageCounters(paths.data_dir / "usage.sqlite3"),
+        counters=UsageCounters(check_sqlite(paths.data_dir / "usage.sqlite3")),
         backends=Backends(store, paths.data_dir, clock),
     )

@@ -17,6 +17,7 @@ from devices.health import HealthLevel, HealthPublisher
 from kiosk import __version__
 from kiosk.platform.config_loader import ConfigPaths, load_config
 from kiosk.platform.config_schema import KioskConfig, PrinterConfig
+from kiosk.platform.state_files import check_sqlite
 
 if TYPE_CHECKING:
     from devices.camera import Camera
@@ -55,7 +56,8 @@ def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
         roll_length_mm=float(p.roll_length_mm),
         paper_low_remaining_mm=float(p.paper_low_at_mm),
     )
-    return build_printer(settings, data_dir / "printer" / "jobs.sqlite3", paper_profile(p))
+    jobs = check_sqlite(data_dir / "printer" / "jobs.sqlite3")  # damaged: aside, start fresh
+    return build_printer(settings, jobs, paper_profile(p))
 
 
 class DeviceSet:

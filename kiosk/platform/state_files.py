@@ -1,4 +1,4 @@
-"""Reading the kiosk's small JSON state files so that a damaged one never stops a start.
+"""Reading the kiosk's state files and databases so that a damaged one never stops a start.
 
 A file that is not UTF-8, not JSON, or not the expected shape is moved aside as
 ``<name>.corrupt-<UTC time>`` (kept for a technician, never deleted), logged, and listed in
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +54,32 @@ def read_json_state(path: Path, expected: type[list[Any]] | type[dict[str, Any]]
     if not isinstance(value, expected):
         raise Damaged(_move_aside(path, f"not a JSON {expected.__name__}"))
     return value
+
+
+def check_sqlite(path: Path) -> Path:
+    """Returns ``path`` once it is a healthy SQLite database or absent: a damaged one (not a
+    database, failing its quick check) is moved aside with its WAL and shared-memory files,
+    so the store that opens it next starts fresh instead of stopping the start."""
+    if not path.exists():
+        return path
+    reason = ""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+        if row is None or row[0] != "ok":
+            reason = f"quick_check: {row[0] if row else 'no answer'}"
+    except sqlite3.DatabaseError as e:
+        reason = f"not a database: {e}"
+    if reason:
+        _move_aside(path, reason)
+        for suffix in ("-wal", "-shm"):
+            extra = path.with_name(path.name + suffix)
+            if extra.exists():
+                extra.replace(extra.with_name(f"{extra.name}.corrupt"))
+    return path
 
 
 def _move_aside(path: Path, reason: str) -> str:

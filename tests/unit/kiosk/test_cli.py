@@ -180,3 +180,15 @@ def test_diag_names_the_state_files_a_start_found_damaged(
     assert result.returncode == 0, result.stderr
     damaged = json.loads(result.stdout)["damaged_state_files"]
     assert len(damaged) == 1 and damaged[0].startswith("crash/runs.json.corrupt-")
+
+
+def test_diag_exits_0_with_every_state_file_garbled(isolated_data_dir: Path) -> None:
+    """The held-out check: every *.json and *.sqlite3 under the data dir garbled."""
+    for rel in ("crash/runs.json", "maintenance/pin.json", "printer/jobs.sqlite3", "usage.sqlite3"):
+        path = isolated_data_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\xff\xfe\x00 garbled")
+    result = kiosk("diag", "--json", "--wait", "1")
+    assert result.returncode == 0, result.stderr
+    damaged = json.loads(result.stdout)["damaged_state_files"]
+    assert any(d.startswith("printer/jobs.sqlite3.corrupt-") for d in damaged)

@@ -63,3 +63,28 @@ def test_a_damaged_pin_file_locks_and_never_reseeds_the_initial_pin(
     again.set_pin("112233", by="console")  # kiosk set-pin at the console recovers
     assert again.check("112233").ok
     assert any(p.name.startswith("pin.json.corrupt-") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("content", [b"SQLite format 3\x00" + b"\xff" * 4000, b"not a database"])
+def test_a_damaged_database_is_moved_aside_and_the_kiosk_starts_fresh(
+    tmp_path: Path, content: bytes
+) -> None:
+    from kiosk.app import build_context
+    from kiosk.framework.clock import FakeClock
+    from kiosk.platform.voice import RecordingVoice
+    from tests.unit.devices.printer.printer_support import make_receipt
+
+    data = tmp_path / "data"
+    (data / "printer").mkdir(parents=True)
+    (data / "printer" / "jobs.sqlite3").write_bytes(content)
+    (data / "usage.sqlite3").write_bytes(content)
+    ctx = build_context(data, settings={}, clock=FakeClock(), voice=RecordingVoice())
+    try:
+        ctx.devices.start()
+        job = ctx.devices.printer.submit(make_receipt())
+        assert ctx.devices.printer.wait(job, 60) == "done"
+        ctx.counters.add("sessions")
+    finally:
+        ctx.close()
+    moved = sorted(p.name for p in data.rglob("*.corrupt-*"))
+    assert [n.split(".corrupt-")[0] for n in moved] == ["jobs.sqlite3", "usage.sqlite3"]
