@@ -1,20 +1,36 @@
 """The center's data directory and the files in it that several commands name.
 
 ``--data-dir``, else ``$CENTER_DATA_DIR``, else ``var/center`` in the project. It holds the
-violation store, the points ledger, ``terminals.json`` (token hashes) and ``fleet/``.
+violation store, the points ledger, ``terminals.json`` (token hashes), ``fleet/``,
+``photos/`` with its key in ``keys/``, and each feature's settings file (``points.toml``,
+``photos.toml``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tomllib
 from pathlib import Path
+
+from pydantic import BaseModel
 
 
 def default_data_dir() -> Path:
     """``$CENTER_DATA_DIR``, else ``var/center`` in the project."""
     env = os.environ.get("CENTER_DATA_DIR")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "var" / "center"
+
+
+def load_settings[M: BaseModel](data_dir: Path, name: str, model: type[M]) -> M:
+    """A feature's settings: the ``[name]`` table of ``<data_dir>/<name>.toml``, validated,
+    or the defaults if the file is absent."""
+    path = data_dir / f"{name}.toml"
+    if not path.exists():
+        return model()
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    return model.model_validate(data.get(name, {}))
 
 
 def data_dir_of(args: argparse.Namespace) -> Path:

@@ -32,7 +32,6 @@ import os
 import sqlite3
 import tempfile
 import threading
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, ConfigDict, Field
 
+from center.data_dir import load_settings
 from center.photo.errors import PhotoKeyReused
 from kiosk.framework.clock import Clock, SystemClock
 from kiosk.photo.service import new_reference
@@ -85,12 +85,7 @@ class PhotoConfig(BaseModel):
 
 def load_photo_config(data_dir: Path) -> PhotoConfig:
     """``<data_dir>/photos.toml`` (its ``[photos]`` table), or the defaults if absent."""
-    path = data_dir / "photos.toml"
-    if not path.exists():
-        return PhotoConfig()
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    return PhotoConfig.model_validate(data.get("photos", {}))
+    return load_settings(data_dir, "photos", PhotoConfig)
 
 
 def photos_file(data_dir: Path) -> Path:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+from center.data_dir import load_settings
 from kiosk.framework.clock import Clock
 from kiosk.platform.points_config import PointsConfig
 from kiosk.points.catalogue import DEFAULT_CATALOGUE, load_catalogue_spec
@@ -15,12 +15,7 @@ from kiosk.points.ledger import Ledger
 
 def load_points_config(data_dir: Path) -> PointsConfig:
     """``<data_dir>/points.toml`` (its ``[points]`` table), or the defaults if absent."""
-    path = data_dir / "points.toml"
-    if not path.exists():
-        return PointsConfig()
-    with path.open("rb") as f:
-        data = tomllib.load(f)
-    return PointsConfig.model_validate(data.get("points", {}))
+    return load_settings(data_dir, "points", PointsConfig)
 
 
 def open_center_ledger(data_dir: Path, clock: Clock | None = None) -> Ledger:
