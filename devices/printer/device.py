@@ -298,6 +298,7 @@ class Printer(HealthPublisher):
         connector = self.connector
         fault: PrinterFault | None = None
         device: PrinterStatus | None = None
+        sending = False  # from the first byte on, a failure must not lead to a resend
         with self._io_lock:
             self.store.mark_printing(job.id)
             self._notify()
@@ -306,9 +307,11 @@ class Printer(HealthPublisher):
                 device = connector.read_status(settings.status_timeout_s)
                 if device is not None and not device.printable:
                     raise PrinterFault.from_status(device)
+                self.store.mark_sending(job.id)
+                sending = True
                 connector.send(job, settings.job_timeout_s)
                 # The answer to a status request after the job means the printer got every
-                # byte before it; paper out now means the receipt may be cut short: resend.
+                # byte before it; paper out now means the receipt may be cut short.
                 after = connector.read_status(settings.job_timeout_s)
                 if after is not None:
                     device = after
@@ -325,6 +328,17 @@ class Printer(HealthPublisher):
         if fault is None:
             self.store.mark_done(job.id, self._paper_mm(job))
             log.info("%s: job %d printed (%s)", self.name, job.id, job.title)
+        elif sending and not fault.nothing_sent:
+            # At most once: the bytes may have come out, whole or cut short. No resend on
+            # its own; the screen or the technician offers a reprint.
+            self.store.mark_uncertain(job.id, fault.code.value)
+            log.error(
+                "%s: job %d (%s) may have printed (%s): not resent, reprint on request",
+                self.name,
+                job.id,
+                job.title,
+                fault.code.value,
+            )
         elif settings.max_attempts is not None and job.attempts + 1 >= settings.max_attempts:
             self.store.mark_failed(job.id, fault.code.value)
             log.error(

@@ -25,27 +25,34 @@ log = logging.getLogger(__name__)
 JobId = NewType("JobId", int)
 
 #: The schema version this code writes; stored in SQLite's ``user_version``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _PAPER_USED_KEY = "paper_used_mm"
 
 
 class JobState(StrEnum):
-    """Where a job is in its life.
+    """Where a job is in its life. Receipts print at most once unless someone asks again.
 
-    ``printing`` is only held while the worker is sending; a job found ``printing`` when the
-    store is opened was cut off by a crash and is put back to ``pending`` (resent whole).
+    ``printing`` is held while the worker checks the printer, before any byte is sent; a job
+    found ``printing`` when the store is opened was cut off before sending and is put back
+    to ``pending``. ``sending`` is held from the first byte on; a job cut off there (a crash,
+    a dropped connection, a status that cannot be read after sending, paper out after
+    sending) may have come out of the printer, whole or in part: it becomes ``uncertain``
+    and is never resent on its own. A resident or technician reprints it
+    (:meth:`Printer.reprint`, a new job marked ``reprint_of``).
     """
 
     PENDING = "pending"
     PRINTING = "printing"
+    SENDING = "sending"
     DONE = "done"
+    UNCERTAIN = "uncertain"
     FAILED = "failed-permanent"
 
     @property
     def finished(self) -> bool:
         """Whether the job will not change state any more."""
-        return self in (JobState.DONE, JobState.FAILED)
+        return self in (JobState.DONE, JobState.FAILED, JobState.UNCERTAIN)
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,35 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    # The 'sending' and 'uncertain' states (at most once): SQLite cannot alter a CHECK, so
+    # the table is rebuilt with the same columns and ids (the AUTOINCREMENT counter stays).
+    conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
+    conn.execute("DROP INDEX IF EXISTS jobs_by_state")
+    conn.execute(
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at REAL NOT NULL,
+            title TEXT NOT NULL,
+            receipt_json TEXT NOT NULL,
+            escpos BLOB NOT NULL,
+            state TEXT NOT NULL CHECK (state IN
+                ('pending', 'printing', 'sending', 'done', 'uncertain', 'failed-permanent')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            done_at REAL,
+            reprint_of INTEGER
+        )
+        """
+    )
+    conn.execute("INSERT INTO jobs SELECT * FROM jobs_v1")
+    conn.execute("DROP TABLE jobs_v1")
+    conn.execute("CREATE INDEX jobs_by_state ON jobs (state, id)")
+
+
 #: ``_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
-_MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_migrate_0_to_1,)
+_MIGRATIONS: Sequence[Callable[[sqlite3.Connection], None]] = (_migrate_0_to_1, _migrate_1_to_2)
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -158,6 +192,9 @@ def _row_to_job(row: Sequence[Any]) -> PrintJob:
         receipt_json=row[8],
         escpos=bytes(row[9]),
     )
+
+
+_FINISHED = (JobState.DONE.value, JobState.FAILED.value, JobState.UNCERTAIN.value)
 
 
 class PrintJobStore:
@@ -221,6 +258,11 @@ class PrintJobStore:
                 "UPDATE jobs SET state = ? WHERE state = ?",
                 (JobState.PENDING.value, JobState.PRINTING.value),
             )
+            # bytes may have reached the printer: never resent on its own
+            self._conn.execute(
+                "UPDATE jobs SET state = ?, last_error = 'printer.interrupted' WHERE state = ?",
+                (JobState.UNCERTAIN.value, JobState.SENDING.value),
+            )
             return cur.rowcount
 
     def pragmas(self) -> dict[str, Any]:
@@ -269,8 +311,8 @@ class PrintJobStore:
         """How many jobs wait to be printed."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT count(*) FROM jobs WHERE state IN (?, ?)",
-                (JobState.PENDING.value, JobState.PRINTING.value),
+                "SELECT count(*) FROM jobs WHERE state IN (?, ?, ?)",
+                (JobState.PENDING.value, JobState.PRINTING.value, JobState.SENDING.value),
             ).fetchone()
         return int(row[0])
 
@@ -289,6 +331,17 @@ class PrintJobStore:
                 "UPDATE jobs SET state = ?, attempts = attempts + 1 WHERE id = ?",
                 (JobState.PRINTING.value, job_id),
             )
+
+    def mark_sending(self, job_id: JobId) -> None:
+        """Records that the job's first byte goes to the printer now (durably, before it)."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE jobs SET state = ? WHERE id = ?", (JobState.SENDING.value, job_id)
+            )
+
+    def mark_uncertain(self, job_id: JobId, error: str) -> None:
+        """The job may have printed, whole or in part: it is not resent on its own."""
+        self._finish(job_id, JobState.UNCERTAIN, error)
 
     def mark_pending(self, job_id: JobId, error: str) -> None:
         """Puts a job back in the queue after a failed attempt, remembering the error code."""
@@ -321,12 +374,15 @@ class PrintJobStore:
 
     def mark_failed(self, job_id: JobId, error: str) -> None:
         """Gives up on a job for good (it stays in the history with its error code)."""
+        self._finish(job_id, JobState.FAILED, error)
+
+    def _finish(self, job_id: JobId, state: JobState, error: str) -> None:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(
                     "UPDATE jobs SET state = ?, done_at = ?, last_error = ? WHERE id = ?",
-                    (JobState.FAILED.value, self._clock(), error, job_id),
+                    (state.value, self._clock(), error, job_id),
                 )
                 self._prune()
                 self._conn.execute("COMMIT")
@@ -336,15 +392,9 @@ class PrintJobStore:
 
     def _prune(self) -> None:
         cur = self._conn.execute(
-            "DELETE FROM jobs WHERE state IN (?, ?) AND id NOT IN ("
-            " SELECT id FROM jobs WHERE state IN (?, ?) ORDER BY id DESC LIMIT ?)",
-            (
-                JobState.DONE.value,
-                JobState.FAILED.value,
-                JobState.DONE.value,
-                JobState.FAILED.value,
-                self.keep_done,
-            ),
+            "DELETE FROM jobs WHERE state IN (?, ?, ?) AND id NOT IN ("
+            " SELECT id FROM jobs WHERE state IN (?, ?, ?) ORDER BY id DESC LIMIT ?)",
+            (*_FINISHED, *_FINISHED, self.keep_done),
         )
         if cur.rowcount:
             log.debug("pruned %d finished print job(s)", cur.rowcount)

@@ -97,7 +97,7 @@ class SimulatedPrinter(Connector):
         with self._lock:
             if self._fail_next > 0:
                 self._fail_next -= 1
-                raise PrinterFault(self._fail_code, "simulated failure")
+                raise PrinterFault(self._fail_code, "simulated failure", nothing_sent=True)
             status = self._status
         if not status.printable:
             raise PrinterFault.from_status(status)

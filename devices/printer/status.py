@@ -106,12 +106,17 @@ class PrinterFault(Exception):
     Attributes:
         code: the named error code.
         detail: for technicians and logs (never receipt contents).
+        nothing_sent: the transport knows no byte of the job left (a refused connection):
+            the job may be retried; otherwise a failure while sending makes it uncertain.
     """
 
-    def __init__(self, code: PrinterErrorCode, detail: str = "") -> None:
+    def __init__(
+        self, code: PrinterErrorCode, detail: str = "", *, nothing_sent: bool = False
+    ) -> None:
         super().__init__(f"{code}: {detail}" if detail else str(code))
         self.code = code
         self.detail = detail
+        self.nothing_sent = nothing_sent
 
     @classmethod
     def from_status(cls, status: PrinterStatus, detail: str = "") -> PrinterFault:

@@ -61,7 +61,12 @@ class ActionsPage(MaintenancePage):
         self.jobs.setText(
             "\n".join(
                 f"{datetime.fromtimestamp(j.created_at):%H:%M} "
-                + self.tr_("maint.actions.job", id=int(j.id), title=j.title, state=str(j.state))
+                + self.tr_(
+                    "maint.actions.job",
+                    id=int(j.id),
+                    title=j.title,
+                    state=self.tr_(f"maint.job_state.{j.state.value}"),
+                )
                 for j in jobs
             )
             or self.tr_("maint.actions.no_jobs")

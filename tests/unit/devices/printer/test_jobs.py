@@ -279,3 +279,44 @@ def test_job_repr_hides_receipt_contents(db: Path) -> None:
         assert "escpos" not in repr(job)
     finally:
         store.close()
+
+
+def test_a_job_cut_off_while_sending_is_uncertain_never_pending(db: Path) -> None:
+    store = PrintJobStore(db)
+    job_id = _add(store)
+    store.mark_printing(job_id)
+    store.mark_sending(job_id)
+    store.close()  # killed after bytes may have reached the printer
+
+    store = PrintJobStore(db)
+    try:
+        job = store.get(job_id)
+        assert job is not None
+        assert (job.state, job.last_error) == (JobState.UNCERTAIN, "printer.interrupted")
+        assert job.state.finished and store.next_pending() is None
+    finally:
+        store.close()
+
+
+def test_a_version_1_database_keeps_its_jobs_and_ids(db: Path) -> None:
+    import sqlite3
+
+    from devices.printer.jobs import _migrate_0_to_1
+
+    db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db, isolation_level=None)
+    _migrate_0_to_1(conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO jobs (created_at, title, receipt_json, escpos, state)"
+        " VALUES (1.0, 'old', '{}', x'1b40', 'pending')"
+    )
+    conn.close()
+    store = PrintJobStore(db)
+    try:
+        (job,) = store.recent(5)
+        assert (job.id, job.title, job.state, job.escpos) == (1, "old", JobState.PENDING, b"\x1b@")
+        store.mark_sending(job.id)  # the new state is allowed after the migration
+        assert _add(store) == 2  # ids go on from where they were
+    finally:
+        store.close()
