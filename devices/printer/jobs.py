@@ -88,19 +88,19 @@ class SchemaTooNewError(RuntimeError):
     """The database was written by a newer version of this program."""
 
 
-def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+def _create_jobs_table(conn: sqlite3.Connection, states: Sequence[str]) -> None:
     # AUTOINCREMENT: ids are never reused after pruning, so job numbers in logs and the
     # simulated printer's file names stay unambiguous.
+    allowed = ", ".join(f"'{s}'" for s in states)
     conn.execute(
-        """
+        f"""
         CREATE TABLE jobs (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             created_at REAL NOT NULL,
             title TEXT NOT NULL,
             receipt_json TEXT NOT NULL,
             escpos BLOB NOT NULL,
-            state TEXT NOT NULL
-                CHECK (state IN ('pending', 'printing', 'done', 'failed-permanent')),
+            state TEXT NOT NULL CHECK (state IN ({allowed})),
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
             done_at REAL,
@@ -109,6 +109,10 @@ def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
         """
     )
     conn.execute("CREATE INDEX jobs_by_state ON jobs (state, id)")
+
+
+def _migrate_0_to_1(conn: sqlite3.Connection) -> None:
+    _create_jobs_table(conn, ("pending", "printing", "done", "failed-permanent"))
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
@@ -117,26 +121,9 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     # the table is rebuilt with the same columns and ids (the AUTOINCREMENT counter stays).
     conn.execute("ALTER TABLE jobs RENAME TO jobs_v1")
     conn.execute("DROP INDEX IF EXISTS jobs_by_state")
-    conn.execute(
-        """
-        CREATE TABLE jobs (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            created_at REAL NOT NULL,
-            title TEXT NOT NULL,
-            receipt_json TEXT NOT NULL,
-            escpos BLOB NOT NULL,
-            state TEXT NOT NULL CHECK (state IN
-                ('pending', 'printing', 'sending', 'done', 'uncertain', 'failed-permanent')),
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            done_at REAL,
-            reprint_of INTEGER
-        )
-        """
-    )
+    _create_jobs_table(conn, [s.value for s in JobState])
     conn.execute("INSERT INTO jobs SELECT * FROM jobs_v1")
     conn.execute("DROP TABLE jobs_v1")
-    conn.execute("CREATE INDEX jobs_by_state ON jobs (state, id)")
 
 
 #: ``_MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``.
