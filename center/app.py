@@ -37,6 +37,10 @@ from kiosk.violations.service import ViolationService
 __all__ = ["app_from_env", "build_app", "create_app", "default_data_dir"]
 
 
+MAX_BODY_BYTES = 64 * 1024
+"""The default cap on a request body; larger ones get 413 unread."""
+
+
 def create_app(
     service: ViolationService,
     registry: TerminalRegistry,
@@ -54,6 +58,10 @@ def create_app(
         version=__version__,
         description="Violation lookups for self-service terminals. Every lookup needs "
         "`Authorization: Bearer <terminal token>` and `X-Terminal-Id`.",
+        # Every request body is capped before anything reads it (and so before the token is
+        # checked): lookups, points calls and heartbeats are a few KB. A route that takes
+        # more says so itself (the photo upload).
+        max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
     app.include_router(health_router(service.ping))
