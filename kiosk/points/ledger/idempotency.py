@@ -19,6 +19,9 @@ from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import IdempotencyKeyReused
 from kiosk.points.ledger.schema import iso
 
+SHARED_KEY_OPS = frozenset({"earn"})
+"""Operations whose keys are meant to be shared by terminals (member-and-day keys)."""
+
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{8,128}")  # printable ASCII, no spaces
 
 
@@ -51,17 +54,27 @@ def fingerprint(op: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def stored_answer(c: sqlite3.Connection, key: str, op: str, digest: str) -> StoredAnswer | None:
+def stored_answer(
+    c: sqlite3.Connection, key: str, op: str, digest: str, terminal: str
+) -> StoredAnswer | None:
     """The answer already given for ``key``, or None for a new key.
 
+    Keys belong to the terminal that used them first: another terminal presenting the same
+    key is refused, never answered with the first terminal's voucher or member. The quiz's
+    earn keys are the exception by design: one key per member and day, shared by every
+    terminal, so a member earns once a day wherever they play (:data:`SHARED_KEY_OPS`).
+
     Raises:
-        IdempotencyKeyReused: ``key`` was used for another operation or other parameters.
+        IdempotencyKeyReused: ``key`` was used for another operation, other parameters, or
+            by another terminal.
     """
     row = c.execute(
-        "SELECT op, fingerprint, result, call_id FROM requests WHERE key = ?", (key,)
+        "SELECT op, fingerprint, result, call_id, terminal FROM requests WHERE key = ?", (key,)
     ).fetchone()
     if row is None:
         return None
+    if row[4] != terminal and op not in SHARED_KEY_OPS:
+        raise IdempotencyKeyReused("key already used by another terminal")
     if row[0] != op or row[1] != digest:
         raise IdempotencyKeyReused(f"key already used for another {row[0]}")
     return StoredAnswer(json.loads(row[2]), row[3])

@@ -91,7 +91,7 @@ class LedgerStore:
         check_key(key)
         digest = fingerprint(op, params)
         with self.transaction() as c:
-            earlier = stored_answer(c, key, op, digest)
+            earlier = stored_answer(c, key, op, digest, terminal)
             if earlier is not None:
                 return earlier.result, True, earlier.call_id
             now = self.clock.now()

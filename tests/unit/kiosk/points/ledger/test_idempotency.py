@@ -47,3 +47,20 @@ def test_a_replay_answers_the_first_answer_and_writes_nothing(tmp_path: Path) ->
         assert ledger.verify() == []
     finally:
         ledger.close()
+
+
+def test_another_terminal_replaying_a_key_is_refused_not_answered(tmp_path: Path) -> None:
+    """A key is the terminal's: a replay from elsewhere never gets the first terminal's
+    voucher or member id, and nothing is written."""
+    ledger = new_ledger(tmp_path)
+    try:
+        m = member(ledger, 30, "T0001")
+        shared = key()
+        ledger.redeem(m, TOWEL, shared, "kiosk-a")
+        assert ledger.redeem(m, TOWEL, shared, "kiosk-a").replayed  # its own replay
+        before = ledger.vouchers()
+        with pytest.raises(IdempotencyKeyReused):
+            ledger.redeem(m, TOWEL, shared, "kiosk-b")
+        assert ledger.vouchers() == before
+    finally:
+        ledger.close()
