@@ -22,7 +22,7 @@ from kiosk.framework.clock import FakeClock
 from kiosk.photo.http import HttpPhotoService
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
-from kiosk.platform.service_errors import NotMatched
+from tests.support.center_fixtures import NoViolations, kiosk_config
 from tests.support.uvicorn_server import UvicornThread
 
 NOW = datetime(2026, 11, 23, 9, 30)
@@ -52,22 +52,6 @@ def leaked(folder: Path, data: bytes) -> list[str]:
     ]
 
 
-class NoViolations:
-    """The center's violation service, unused here: every lookup matches nothing."""
-
-    def lookup_vehicle(self, query: Any) -> Any:
-        raise NotMatched()
-
-    def lookup_licence(self, query: Any) -> Any:
-        raise NotMatched()
-
-    def ping(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 @dataclass
 class PhotoCenter:
     """The real center app with a photo store, served on 127.0.0.1."""
@@ -80,17 +64,7 @@ class PhotoCenter:
 
     def config(self, **overrides: Any) -> ServiceConfig:
         """A kiosk ``ServiceConfig`` for this center."""
-        values: dict[str, Any] = {
-            "backend": "http",
-            "base_url": self.url,
-            "terminal_id": TERMINAL,
-            "token": self.token,
-            "connect_timeout_s": 2.0,
-            "read_timeout_s": 5.0,
-            "backoff_s": 0.01,
-        }
-        values.update(overrides)
-        return ServiceConfig(**values)
+        return kiosk_config(self.url, TERMINAL, self.token, **overrides)
 
     def client(self, **overrides: Any) -> HttpPhotoService:
         """An http photo service for this center."""

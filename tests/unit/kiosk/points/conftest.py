@@ -20,32 +20,16 @@ from kiosk.framework.clock import FakeClock
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.http_client import HttpClient
 from kiosk.platform.points_config import PointsConfig
-from kiosk.platform.service_errors import NotMatched
 from kiosk.points.http import HttpPointsService
 from kiosk.points.ledger import Ledger
 from kiosk.points.local import LocalPointsService
 from kiosk.points.service import PointsService
+from tests.support.center_fixtures import NoViolations, kiosk_config
 from tests.support.uvicorn_server import UvicornThread
 
 NOW = datetime(2026, 11, 23, 9, 30)
 TERMINAL = "kiosk-test"
 _counter = itertools.count()
-
-
-class NoViolations:
-    """The center's violation service, unused here: every lookup matches nothing."""
-
-    def lookup_vehicle(self, query: Any) -> Any:
-        raise NotMatched()
-
-    def lookup_licence(self, query: Any) -> Any:
-        raise NotMatched()
-
-    def ping(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -61,17 +45,7 @@ class PointsCenter:
 
     def config(self, **overrides: Any) -> ServiceConfig:
         """A kiosk ``ServiceConfig`` for this center."""
-        values: dict[str, Any] = {
-            "backend": "http",
-            "base_url": self.url,
-            "terminal_id": TERMINAL,
-            "token": self.token,
-            "connect_timeout_s": 2.0,
-            "read_timeout_s": 5.0,
-            "backoff_s": 0.01,
-        }
-        values.update(overrides)
-        return ServiceConfig(**values)
+        return kiosk_config(self.url, TERMINAL, self.token, **overrides)
 
     def client(self, **overrides: Any) -> HttpPointsService:
         """An http points service for this center."""
