@@ -4,7 +4,9 @@ that produce it, and ``Cache-Control: no-store``.
 Errors are JSON ``{"error": {"code": ..., "message": ...}}`` (``field`` too for
 ``invalid_query``) with the status the kiosk's clients map to their typed errors: 401/403
 ``auth.*``, the status of a refusal (:class:`~kiosk.platform.service_errors.ServiceRejected`),
-422 ``invalid_query`` for a body that does not fit its schema, 500 ``internal``.
+422 ``invalid_query`` for a body that does not fit its schema, 503 ``timeout`` when a store
+is busy or unreachable for now (the kiosk's client retries idempotent calls), 500
+``internal``.
 """
 
 # No `from __future__ import annotations`: FastAPI reads dependency annotations at run time.
@@ -17,7 +19,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from center.auth import AuthFailure
-from kiosk.platform.service_errors import InvalidQuery, ServiceError, ServiceRejected
+from kiosk.platform.service_errors import (
+    InvalidQuery,
+    ServiceError,
+    ServiceRejected,
+    ServiceTimeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
             field = exc.field if isinstance(exc, InvalidQuery) else None
             return error_response(exc.status, exc.code, str(exc), field)
         log.error("service failed: %s (%s)", exc.code, exc)
+        if isinstance(exc, ServiceTimeout):  # the database is busy or away: try again soon
+            return error_response(503, exc.code, "the service is busy, try again")
         return error_response(500, exc.code, "the service failed")
 
     @app.exception_handler(RequestValidationError)

@@ -4,7 +4,9 @@
 - :mod:`center.violations.api`: violation lookups for authenticated terminals;
 - :mod:`center.points.api`: the volunteer-points ledger (when the app has one);
 - :mod:`center.fleet.api`: the fleet's repository files, heartbeats and status (likewise);
-- :mod:`center.photo.api`: ``POST /v1/photos``, the encrypted photo intake (likewise).
+- :mod:`center.photo.api`: ``POST /v1/photos``, the encrypted photo intake (likewise);
+- :mod:`center.applications.api`: ``/v1/applications``, resident-ID applications (likewise);
+- :mod:`center.requests.api`: ``/v1/requests``, resident requests (likewise).
 
 What they share lives beside this module: the error body and handlers
 (:mod:`center.answers`), the caller dependencies (:mod:`center.credentials`) and the data
@@ -13,21 +15,31 @@ directory (:mod:`center.data_dir`).
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from center.answers import install_error_handlers
-from center.auth import TerminalRegistry
+from center.applications.api import create_applications_router
+from center.applications.store import ApplicationStore, open_center_applications
+from center.auth import TerminalRegistry, open_callers
+from center.console import install_console
 from center.data_dir import default_data_dir
+from center.database import Engine, open_engine
 from center.fleet import FleetService
 from center.fleet.api import fleet_router
+from center.fleet.registry import open_heartbeats
 from center.health import health_router
 from center.photo.api import create_photos_router
 from center.photo.store import PhotoStore, open_center_photos
 from center.points.api import create_points_router
 from center.points.store import open_center_ledger
+from center.requests.api import create_requests_router
+from center.requests.store import RequestStore, open_center_requests
 from center.violations.api import violations_router
 from kiosk import __version__
 from kiosk.points.ledger import Ledger
@@ -35,6 +47,8 @@ from kiosk.violations.local import LocalViolationService
 from kiosk.violations.service import ViolationService
 
 __all__ = ["app_from_env", "build_app", "create_app", "default_data_dir"]
+
+log = logging.getLogger(__name__)
 
 
 MAX_BODY_BYTES = 64 * 1024
@@ -47,6 +61,9 @@ def create_app(
     points: Ledger | None = None,
     fleet: FleetService | None = None,
     photos: PhotoStore | None = None,
+    applications: ApplicationStore | None = None,
+    database: Engine | None = None,
+    requests: RequestStore | None = None,
 ) -> FastAPI:
     """The API over ``service`` (and ``points``, ``fleet``, ``photos``), admitting the
     terminals in ``registry``.
@@ -64,7 +81,9 @@ def create_app(
         max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
-    app.include_router(health_router(service.ping))
+    if database is not None:  # first in, so its lifespan ends last: after every store's
+        app.include_router(_closes(database))
+    app.include_router(health_router(_ping(service, database)))
     app.include_router(violations_router(service, registry))
     if points is not None:
         app.include_router(create_points_router(points, registry))
@@ -72,16 +91,67 @@ def create_app(
         app.include_router(fleet_router(fleet, registry))
     if photos is not None:
         app.include_router(create_photos_router(photos, registry))
+    if applications is not None:  # its POST has its own body cap, sized for a photo
+        app.include_router(create_applications_router(applications, registry))
+    if requests is not None:  # likewise: its POST may carry a photo
+        app.include_router(create_requests_router(requests, registry))
     return app
 
 
 def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
     """The API over the demo-seeded store in ``data_dir``."""
+    # The stores' database ([database] in database.toml): SQLite files here by default,
+    # or one PostgreSQL database that several app servers share (center/database).
+    database = open_engine(data_dir)
+    log.info("center data in %s", database.describe())
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3")
-    registry = TerminalRegistry(terminals or data_dir / "terminals.json")
-    fleet = FleetService(data_dir / "fleet", terminals=registry)
-    photos = open_center_photos(data_dir)
-    return create_app(service, registry, open_center_ledger(data_dir), fleet, photos)
+    # --terminals FILE: a JSON registry (one machine); else the database's
+    registry = TerminalRegistry(terminals) if terminals else open_callers(database, data_dir)
+    fleet = FleetService(
+        data_dir / "fleet",
+        terminals=registry,
+        heartbeats=open_heartbeats(database),
+        operators=open_callers(database, data_dir, "operator"),
+    )
+    photos = open_center_photos(data_dir, engine=database)
+    applications = open_center_applications(data_dir)
+    points = open_center_ledger(data_dir, engine=database)
+    requests = open_center_requests(data_dir, engine=database)
+    app = create_app(
+        service,
+        registry,
+        points,
+        fleet,
+        photos,
+        applications,
+        database=database,
+        requests=requests,
+    )
+    # The web console (/console/) for operators, staff and auditors: center/console.
+    install_console(app, data_dir, fleet=fleet, points=points, applications=applications)
+    return app
+
+
+def _ping(service: ViolationService, database: Engine | None) -> Callable[[], None]:
+    """The health check: the violation service, and the database if there is one."""
+
+    def ping() -> None:
+        service.ping()
+        if database is not None:
+            database.check()
+
+    return ping
+
+
+def _closes(database: Engine) -> APIRouter:
+    """A router whose lifespan closes ``database`` when the app shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    return APIRouter(lifespan=lifespan)
 
 
 def app_from_env() -> FastAPI:

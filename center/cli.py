@@ -6,24 +6,32 @@
     python -m center.cli terminal list | remove ID | disable ID | enable ID
 
 The data directory (``--data-dir``, ``$CENTER_DATA_DIR``, else ``var/center``) holds the
-SQLite store (seeded with the demo data on first start) and ``terminals.json`` (token
-hashes). Serving on anything but a loopback address needs TLS.
+settings, the TUF repository and, by default, the SQLite stores (seeded with the demo data on
+first start); ``database.toml`` may put the stores on PostgreSQL instead, shared by several
+``center serve`` processes (:mod:`center.database`). Terminals' token hashes are in the
+database (``--terminals F``: a JSON registry instead). Serving on anything but a loopback
+address needs TLS.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from center.app import build_app
-from center.data_dir import data_dir_of, terminals_file_of
+from center.applications.cli import add_applications_commands
+from center.data_dir import data_dir_of
 from center.fleet.cli import add_fleet_commands
 from center.points.cli import add_points_commands
-from center.registry_cli import add_registry_commands
+from center.registry_cli import add_registry_commands, callers_of
+from center.requests.cli import add_requests_commands
+from center.staff.cli import add_staff_commands
 from kiosk.platform.urls import is_loopback
 
 
@@ -45,9 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     term = sub.add_parser("terminal", help="register and manage terminals")
-    add_registry_commands(term, "terminal", terminals_file_of, dest="action")
+    add_registry_commands(term, "terminal", callers_of("terminal"), dest="action")
     add_points_commands(sub)
     add_fleet_commands(sub)
+    add_applications_commands(sub)
+    add_requests_commands(sub)
+    add_staff_commands(sub)
     return parser
 
 
@@ -61,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.tls_cert and not is_loopback(args.host):
         print("serving beyond loopback needs --tls-cert and --tls-key", file=sys.stderr)
         return 2
-    data_dir, terminals = data_dir_of(args), terminals_file_of(args)
+    data_dir, terminals = data_dir_of(args), args.terminals
     data_dir.mkdir(parents=True, exist_ok=True)
     # Built (and seeded) here even with workers, so they never race to create the store.
     app = build_app(data_dir, terminals)
@@ -81,7 +92,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from uvicorn.supervisors import Multiprocess
 
         os.environ["CENTER_DATA_DIR"] = str(data_dir)
-        os.environ["CENTER_TERMINALS"] = str(terminals)
+        if terminals:
+            os.environ["CENTER_TERMINALS"] = str(terminals)
+        asyncio.run(_shut_down(app))  # the workers build their own; this one's stores close
         config = uvicorn.Config(
             "center.app:app_from_env", factory=True, workers=args.workers, **common
         )
@@ -92,6 +105,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(app, **common)
     return 0
+
+
+async def _shut_down(app: Any) -> None:
+    """Runs the app's lifespan to its end: every store and the database pool closed."""
+    async with app.router.lifespan_context(app):
+        pass
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -1,5 +1,6 @@
 """The commands that manage a registry of callers (:class:`~center.auth.TerminalRegistry`):
-``center terminal ...`` for kiosks, ``center fleet operator ...`` for operators::
+``center terminal ...`` for kiosks, ``center fleet operator ...`` for operators, in the
+center's database (``--terminals FILE`` names a JSON registry instead, for terminals)::
 
     add ID        register (or re-key); prints the new token once
     list          ids, enabled or disabled, when added
@@ -12,40 +13,65 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
-from center.auth import TerminalRegistry
+from center.auth import TerminalRegistry, open_callers
+from center.data_dir import data_dir_of
+from center.database import open_engine
 
-RegistryPath = Callable[[argparse.Namespace], Path]
-"""Where a command line's registry file is."""
+RegistryOpener = Callable[[argparse.Namespace], AbstractContextManager[TerminalRegistry]]
+"""Opens a command line's registry for the time of a command."""
+
+
+def callers_of(kind: str) -> RegistryOpener:
+    """The registry of ``kind`` (``terminal``, ``operator``) in the center's database, or
+    for terminals the JSON file ``--terminals`` names."""
+
+    @contextmanager
+    def opened(args: argparse.Namespace) -> Iterator[TerminalRegistry]:
+        if kind == "terminal" and getattr(args, "terminals", None):
+            yield TerminalRegistry(args.terminals)
+            return
+        data_dir = data_dir_of(args)
+        engine = open_engine(data_dir)
+        try:
+            registry = open_callers(engine, data_dir, kind)
+            try:
+                yield registry
+            finally:
+                registry.close()
+        finally:
+            engine.close()
+
+    return opened
 
 
 def add_registry_commands(
-    parser: argparse.ArgumentParser, noun: str, registry_path: RegistryPath, *, dest: str
+    parser: argparse.ArgumentParser, noun: str, registry: RegistryOpener, *, dest: str
 ) -> None:
     """Adds ``add``, ``list``, ``remove``, ``disable`` and ``enable`` under ``parser`` for
-    the registry at ``registry_path(args)``; ``noun`` names its entries in help and errors;
-    ``dest`` is the attribute the chosen action goes to."""
-
-    def registry(args: argparse.Namespace) -> TerminalRegistry:
-        return TerminalRegistry(registry_path(args))
+    the registry ``registry(args)`` opens (:func:`callers_of`); ``noun`` names its entries
+    in help and errors; ``dest`` is the attribute the chosen action goes to."""
 
     def add(args: argparse.Namespace) -> int:
         """Registers the caller; prints its token once (it is kept nowhere)."""
-        print(registry(args).add(args.caller_id))
+        with registry(args) as callers:
+            print(callers.add(args.caller_id))
         return 0
 
     def entries(args: argparse.Namespace) -> int:
         """Prints the registered callers."""
-        for e in registry(args).entries():
-            print(f"{e.terminal_id}\t{'enabled' if e.enabled else 'disabled'}\t{e.added}")
+        with registry(args) as callers:
+            for e in callers.entries():
+                print(f"{e.terminal_id}\t{'enabled' if e.enabled else 'disabled'}\t{e.added}")
         return 0
 
     def change(action: Callable[[TerminalRegistry, str], None]) -> Callable[..., int]:
         def run(args: argparse.Namespace) -> int:
             try:
-                action(registry(args), args.caller_id)
+                with registry(args) as callers:
+                    action(callers, args.caller_id)
             except KeyError as e:
                 print(f"no such {noun}: {e}", file=sys.stderr)
                 return 1

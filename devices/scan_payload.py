@@ -5,7 +5,7 @@ too long, not text, or made of control characters are rejected with a reason cod
 
 Payload kinds are recognised by prefix (the formats are the project's own, issued by the
 center): ``MT1.`` member token, ``VC1.`` pickup voucher, ``TB1.`` technician badge,
-``http(s)://`` URL; anything else is ``unknown``.
+``AP1.`` resident-ID application status, ``RQ1.`` resident request status, ``http(s)://`` URL; anything else is ``unknown``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ class PayloadKind(StrEnum):
     MEMBER_TOKEN = "member_token"
     VOUCHER = "voucher"
     TECHNICIAN_BADGE = "technician_badge"
+    APPLICATION = "application"
+    REQUEST = "request"
     URL = "url"
     UNKNOWN = "unknown"
 
@@ -29,6 +31,8 @@ _PREFIXES = (
     ("MT1.", PayloadKind.MEMBER_TOKEN),
     ("VC1.", PayloadKind.VOUCHER),
     ("TB1.", PayloadKind.TECHNICIAN_BADGE),
+    ("AP1.", PayloadKind.APPLICATION),
+    ("RQ1.", PayloadKind.REQUEST),
 )
 _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 # C0 and C1 controls, DEL. Tab and GS (the GS1 separator) are allowed inside a payload.

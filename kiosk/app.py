@@ -35,6 +35,7 @@ from kiosk.platform.state_files import check_sqlite
 from kiosk.platform.voice import VoiceEngine, build_voice
 
 if TYPE_CHECKING:
+    from kiosk.application.service import ApplicationService
     from kiosk.photo.service import PhotoService
     from kiosk.points.service import PointsService
     from kiosk.violations.service import ViolationService
@@ -109,6 +110,20 @@ class Backends:
             )
 
         service: PhotoService = self._get("photo", build)
+        return service
+
+    def application(self) -> ApplicationService:
+        """Where resident-ID applications go (户籍自助办理)."""
+
+        def build() -> ApplicationService:
+            from kiosk.application.factory import build_application_service
+
+            config = self.store.config
+            return build_application_service(
+                config.backend, data_dir=self.data_dir, terminal_id=config.terminal.id
+            )
+
+        service: ApplicationService = self._get("application", build)
         return service
 
     def close(self) -> None:
@@ -238,7 +253,12 @@ def build_context(
     return AppContext(
         config_store=store,
         clock=clock,
-        devices=build_devices(config, paths.data_dir, monotonic=clock.monotonic),
+        devices=build_devices(
+            config,
+            paths.data_dir,
+            monotonic=clock.monotonic,
+            today=lambda: clock.now().date(),  # the simulated ID cards' calendar
+        ),
         sessions=sessions,
         failsafes=FailsafeMonitor(clock),
         voice=voice or build_voice(ui.voice_engine, ui.volume),

@@ -10,7 +10,20 @@ from pathlib import Path
 
 import pytest
 
+# A throwaway PostgreSQL for the suites that run on both engines (skipped without it).
+from tests.support.postgres import (  # noqa: F401
+    center_data,
+    center_engine,
+    maybe_postgres,
+    postgres_cluster,
+    postgres_url,
+)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt Virtual Keyboard (the pinyin keyboard) is the input context, as in the kiosk: set before
+# pytest-qt makes the QApplication (ui/framework/text_entry/input_method.py).
+os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
+os.environ.setdefault("QT_VIRTUALKEYBOARD_DESKTOP_DISABLE", "1")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORPORA = PROJECT_ROOT.parent / "shared" / "corpora"

@@ -41,8 +41,10 @@ def run_tour(
 
     from kiosk.app import build_context
     from kiosk.framework.session import EndReason
+    from ui.framework.text_entry.input_method import prepare_input_method
     from ui.shell.window import Shell
 
+    prepare_input_method()  # the pinyin keyboard's input context, before the QApplication
     app = QApplication.instance() or QApplication(["kiosk-tour"])
     assert isinstance(app, QApplication)
     clock = FakeClock()

@@ -20,20 +20,23 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from center.auth import TerminalRegistry
-from center.data_dir import data_dir_of, terminals_file_of
+from center.auth import TerminalRegistry, open_callers
+from center.data_dir import data_dir_of
+from center.database import open_engine
 from center.fleet.keys import init_keys, install_keys
 from center.fleet.policy import POLICY_FILE, FleetPolicy
 from center.fleet.publish import load_document_file, publish, retract
+from center.fleet.registry import open_heartbeats
 from center.fleet.repository import FleetRepository, RepositoryNotReady
 from center.fleet.service import FleetService
 from center.fleet.status import format_status, status_json
-from center.registry_cli import add_registry_commands
+from center.registry_cli import add_registry_commands, callers_of
 from kiosk.fleet.document import Audience, DocumentRejected
 
 
@@ -41,8 +44,29 @@ def _fleet_dir(args: argparse.Namespace) -> Path:
     return data_dir_of(args) / "fleet"
 
 
-def _operators_file(args: argparse.Namespace) -> Path:
-    return _fleet_dir(args) / "operators.json"
+@contextmanager
+def _fleet_service(args: argparse.Namespace, policy: FleetPolicy) -> Iterator[FleetService]:
+    """The fleet as the center's app servers see it: heartbeats and callers in the
+    center's database (``--terminals FILE`` for a JSON registry of terminals)."""
+    data_dir = data_dir_of(args)
+    engine = open_engine(data_dir)
+    try:
+        terminals = (
+            TerminalRegistry(args.terminals) if args.terminals else open_callers(engine, data_dir)
+        )
+        service = FleetService(
+            _fleet_dir(args),
+            terminals=terminals,
+            policy=policy,
+            heartbeats=open_heartbeats(engine),
+            operators=open_callers(engine, data_dir, "operator"),
+        )
+        try:
+            yield service
+        finally:
+            service.close()
+    finally:
+        engine.close()
 
 
 def _policy(args: argparse.Namespace) -> FleetPolicy:
@@ -111,7 +135,7 @@ def add_fleet_commands(sub: Any) -> None:
     st.add_argument("--policy", type=Path, default=POLICY_FILE)
     st.set_defaults(func=cmd_status)
     op = fsub.add_parser("operator", help="operator tokens for the status API")
-    add_registry_commands(op, "operator", _operators_file, dest="op_action")
+    add_registry_commands(op, "operator", callers_of("operator"), dest="op_action")
 
 
 def cmd_keys_init(args: argparse.Namespace) -> int:
@@ -153,10 +177,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     repo = FleetRepository(_fleet_dir(args), policy=_policy(args))
     group = None
     if audience.kind == "kiosk":
-        service = FleetService(_fleet_dir(args), policy=repo.policy)
-        rec = service.heartbeats.all().get(audience.name)
+        with _fleet_service(args, repo.policy) as service:
+            rec = service.heartbeats.all().get(audience.name)
         group = rec.heartbeat.group if rec else None
-        service.close()
     try:
         result = publish(
             repo, audience, config, note=args.note, media=args.media, kiosk_group=group
@@ -202,12 +225,8 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Prints every terminal, convergence, silence, expiries and alarms."""
-    terminals = TerminalRegistry(terminals_file_of(args))
-    service = FleetService(_fleet_dir(args), terminals=terminals, policy=_policy(args))
-    try:
+    with _fleet_service(args, _policy(args)) as service:
         status = service.status(args.silent_after)
-    finally:
-        service.close()
     if args.json:
         print(json.dumps(status_json(status), ensure_ascii=False, indent=2))
     else:

@@ -1,33 +1,61 @@
-"""The fleet registry: every terminal's last heartbeat, kept in SQLite (WAL).
+"""The fleet registry: every terminal's last heartbeat, in the center's database.
 
-One row per terminal, replaced by each heartbeat. ``applied_since`` is when the terminal
-first reported its current applied versions (the moment it converged, when those are the
-desired ones). Heartbeats are not money-like: ``synchronous=NORMAL`` (a power cut may lose
-the last few, the next ones replace them).
+One row per terminal, replaced by each heartbeat (one upsert statement, so app servers
+receiving heartbeats at once need no retries). ``applied_since`` is when the terminal first
+reported its current applied versions (the moment it converged, when those are the desired
+ones). Heartbeats are not money-like: on SQLite ``synchronous=NORMAL`` (a power cut may
+lose the last few, the next ones replace them), READ COMMITTED on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from center.database import Engine
 from kiosk.fleet.document import version_label
 from kiosk.fleet.heartbeat import Heartbeat
+from kiosk.platform.database import (
+    READ_COMMITTED,
+    Connection,
+    Database,
+    Dialects,
+    Migration,
+    SqliteDatabase,
+)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS terminals (
+STORE = "fleet"
+SQLITE_FILE = "fleet/heartbeats.sqlite3"
+
+_COLUMNS = """(
     terminal_id TEXT PRIMARY KEY,
     grp TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    skew_s REAL NOT NULL,
+    received_at {real} NOT NULL,
+    skew_s {real} NOT NULL,
     applied_label TEXT NOT NULL,
-    applied_since REAL NOT NULL,
+    applied_since {real} NOT NULL,
     heartbeat TEXT NOT NULL
+)"""
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: the table (files from before numbered migrations already have it)
+    (
+        Dialects(
+            "CREATE TABLE IF NOT EXISTS terminals " + _COLUMNS.format(real="REAL"),
+            "CREATE TABLE terminals " + _COLUMNS.format(real="DOUBLE PRECISION"),
+        ),
+    ),
 )
-"""
+_UPSERT = (
+    "INSERT INTO terminals (terminal_id, grp, received_at, skew_s, applied_label,"
+    " applied_since, heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (terminal_id) DO UPDATE SET grp = excluded.grp,"
+    " received_at = excluded.received_at, skew_s = excluded.skew_s,"
+    " applied_since = CASE WHEN terminals.applied_label = excluded.applied_label"
+    " THEN terminals.applied_since ELSE excluded.applied_since END,"
+    " applied_label = excluded.applied_label, heartbeat = excluded.heartbeat"
+    " RETURNING applied_since"
+)
 
 
 @dataclass(frozen=True)
@@ -45,17 +73,22 @@ def _ts(t: float) -> datetime:
 
 
 class HeartbeatRegistry:
-    """Stores heartbeats; safe to share between threads of one process (one connection)."""
+    """Stores heartbeats; thread-safe, and safe for several processes on one database.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute(_SCHEMA)
-        self._lock = threading.Lock()
+    Args:
+        store: a SQLite file (``Path``), or the center's store (``engine.store("fleet")``).
+    """
+
+    def __init__(self, store: Path | Database) -> None:
+        if isinstance(store, Path):
+            self.db: Database = SqliteDatabase(store, name=STORE, synchronous="NORMAL")
+        else:
+            self.db = store
+        try:
+            self.db.migrate(MIGRATIONS, what="fleet registry")
+        except BaseException:
+            self.db.close()
+            raise
 
     def record(self, hb: Heartbeat, received_at: datetime) -> HeartbeatRecord:
         """Stores ``hb`` as received at ``received_at``; returns what was noted."""
@@ -63,26 +96,18 @@ class HeartbeatRegistry:
         skew = (clock - received_at).total_seconds()
         label = version_label(hb.applied)
         now = received_at.timestamp()
-        with self._lock:
-            row = self._db.execute(
-                "SELECT applied_label, applied_since FROM terminals WHERE terminal_id = ?",
-                (hb.terminal_id,),
-            ).fetchone()
-            since = float(row[1]) if row is not None and row[0] == label else now
-            self._db.execute(
-                "INSERT INTO terminals VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(terminal_id) DO UPDATE SET grp = excluded.grp, "
-                "received_at = excluded.received_at, skew_s = excluded.skew_s, "
-                "applied_label = excluded.applied_label, applied_since = excluded.applied_since, "
-                "heartbeat = excluded.heartbeat",
-                (hb.terminal_id, hb.group, now, skew, label, since, hb.model_dump_json()),
-            )
+        values = (hb.terminal_id, hb.group, now, skew, label, now, hb.model_dump_json())
+
+        def upsert(c: Connection) -> float:
+            return float(c.execute(_UPSERT, values).fetchone()[0])
+
+        since = self.db.write(upsert, isolation=READ_COMMITTED)
         return HeartbeatRecord(hb, received_at, skew, _ts(since))
 
     def all(self) -> dict[str, HeartbeatRecord]:
         """Every terminal's last heartbeat."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.read() as c:
+            rows = c.execute(
                 "SELECT heartbeat, received_at, skew_s, applied_since FROM terminals"
             ).fetchall()
         out = {}
@@ -92,6 +117,10 @@ class HeartbeatRegistry:
         return out
 
     def close(self) -> None:
-        """Closes the database."""
-        with self._lock:
-            self._db.close()
+        """Closes the store."""
+        self.db.close()
+
+
+def open_heartbeats(engine: Engine) -> HeartbeatRegistry:
+    """The fleet registry on the center's database (``fleet/heartbeats.sqlite3`` there)."""
+    return HeartbeatRegistry(engine.store(STORE, sqlite_file=SQLITE_FILE, synchronous="NORMAL"))

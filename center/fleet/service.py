@@ -22,6 +22,7 @@ from pathlib import Path
 
 from center.auth import TerminalRegistry
 from center.fleet.clock import utc_now
+from center.fleet.history import HISTORY_FILE, HealthHistory
 from center.fleet.policy import FleetPolicy
 from center.fleet.registry import HeartbeatRecord, HeartbeatRegistry
 from center.fleet.repository import FleetRepository
@@ -102,6 +103,8 @@ class FleetService:
         fleet_dir: ``<center data>/fleet``.
         terminals: the terminal registry (to list terminals that never reported).
         now: the center's clock (UTC).
+        heartbeats: the registry of heartbeats (default: ``fleet_dir/heartbeats.sqlite3``).
+        operators: the operators' credentials (default: ``fleet_dir/operators.json``).
     """
 
     def __init__(
@@ -113,6 +116,8 @@ class FleetService:
         now: Callable[[], datetime] = utc_now,
         silent_after_s: float = DEFAULT_SILENT_AFTER_S,
         max_skew_s: float = DEFAULT_MAX_SKEW_S,
+        heartbeats: HeartbeatRegistry | None = None,
+        operators: TerminalRegistry | None = None,
     ) -> None:
         self.fleet_dir = fleet_dir
         fleet_dir.mkdir(parents=True, exist_ok=True)
@@ -120,6 +125,7 @@ class FleetService:
         self.now = now
         self.static = StaticRepository(fleet_dir / "repository")
         self.heartbeats = HeartbeatRegistry(fleet_dir / "heartbeats.sqlite3")
+        self.history = HealthHistory(fleet_dir / HISTORY_FILE)  # the console's timeline
         self.operators = TerminalRegistry(fleet_dir / "operators.json")
         self.terminals = terminals
         self.silent_after_s = silent_after_s
@@ -144,7 +150,9 @@ class FleetService:
 
     def record_heartbeat(self, hb: Heartbeat) -> HeartbeatRecord:
         """Stores a heartbeat received now."""
-        return self.heartbeats.record(hb, self.now())
+        record = self.heartbeats.record(hb, self.now())
+        self.history.record(hb, record.received_at)
+        return record
 
     def status(self, silent_after_s: float | None = None) -> FleetStatus:
         """Every terminal, converged or not, silent or not, and the alarms."""
@@ -163,5 +171,6 @@ class FleetService:
         )
 
     def close(self) -> None:
-        """Closes the heartbeat store."""
+        """Closes the heartbeat store and the health history."""
         self.heartbeats.close()
+        self.history.close()

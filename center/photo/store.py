@@ -1,11 +1,13 @@
 """The center's photo store: every photo a terminal handed over, encrypted at rest, kept for
 ``retention_days`` (default 30) and then deleted.
 
-On disk, under the center's data directory (:mod:`center.data_dir`)::
+In the center's database (:mod:`center.database`), under the data directory
+(:mod:`center.data_dir`)::
 
     photos/photos.sqlite3   one row per photo: reference, terminal, preset, taken_at,
                             received_at, SHA-256, size, idempotency key, and the JPEG sealed
                             with Fernet (AES-128-CBC + HMAC-SHA256); file 0600, folder 0700
+                            (on PostgreSQL: the ``photos`` schema, the same rows)
     keys/photos.key         the Fernet key, made on first open (file 0600, folder 0700)
     photos.toml             optional: ``[photos]`` ``retention_days = 30`` (1-365)
 
@@ -14,25 +16,32 @@ shows no face; on the same disk it does not protect against a stolen disk (full-
 encryption does). Losing the key loses every stored photo: :meth:`PhotoStore.get` then
 raises :class:`~kiosk.platform.service_errors.StoreError`.
 
+Several app servers on one PostgreSQL database must share one key: copy ``keys/photos.key``
+to each (never into the database). The store records a fingerprint of the key the first
+time, and a server with another key refuses to open it rather than seal photos nobody else
+can open.
+
 Retention: expired photos are deleted when the store opens and before every write, and
-:meth:`PhotoStore.get` never answers one even before that. Deleted rows are overwritten
-(``secure_delete``) and the WAL is truncated after a purge, so no ciphertext lingers.
+:meth:`PhotoStore.get` never answers one even before that. On SQLite, deleted rows are
+overwritten (``secure_delete``) and the WAL is truncated after a purge, so no ciphertext
+lingers. On PostgreSQL a deleted row's ciphertext stays in the table's dead space until
+autovacuum reuses it, and in WAL archives for their retention (backups keep what they
+keep): all of it sealed with the key that is not in the database.
 
 Writes are idempotent per terminal and ``Idempotency-Key``: a repeat of the same photo
 answers the first reference; the same key with another photo (or preset, or time) is
-refused with :class:`~center.photo.errors.PhotoKeyReused`. Several worker processes may
-share the file: the check and the insert run in one ``BEGIN IMMEDIATE`` transaction.
+refused with :class:`~center.photo.errors.PhotoKeyReused`. Several processes may share the
+store: the check and the insert run in one transaction, and the unique key
+``(terminal, idem)`` decides between two uploads of the same photo at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
-import sqlite3
 import tempfile
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,11 +50,19 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, ConfigDict, Field
 
 from center.data_dir import load_settings
+from center.database import Engine
 from center.photo.errors import PhotoKeyReused
 from kiosk.framework.clock import Clock, SystemClock
 from kiosk.photo.service import new_reference
+from kiosk.platform.database import (
+    READ_COMMITTED,
+    Connection,
+    Database,
+    Dialects,
+    Migration,
+    SqliteDatabase,
+)
 from kiosk.platform.service_errors import StoreError
-from kiosk.platform.sqlite_connections import apply_migrations
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +70,37 @@ RETENTION_DEFAULT_DAYS = 30
 _REFERENCE_ATTEMPTS = 8  # 32**6 codes a day: a clash is rare, two in a row rarer still
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, UTC: compares as text
 
-_SCHEMA: list[list[str]] = [
-    [
-        "CREATE TABLE photos ("
-        " reference TEXT PRIMARY KEY,"
-        " terminal TEXT NOT NULL,"
-        " idem TEXT NOT NULL,"
-        " preset TEXT NOT NULL,"
-        " taken_at TEXT NOT NULL,"
-        " received_at TEXT NOT NULL,"
-        " sha256 TEXT NOT NULL,"
-        " size INTEGER NOT NULL,"
-        " sealed BLOB NOT NULL,"
-        " UNIQUE (terminal, idem))",
+STORE = "photos"
+SQLITE_FILE = "photos/photos.sqlite3"
+_PHOTOS = (
+    "CREATE TABLE photos ("
+    " reference TEXT PRIMARY KEY,"
+    " terminal TEXT NOT NULL,"
+    " idem TEXT NOT NULL,"
+    " preset TEXT NOT NULL,"
+    " taken_at TEXT NOT NULL,"
+    " received_at TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " size INTEGER NOT NULL,"
+    " sealed {blob} NOT NULL,"
+    " UNIQUE (terminal, idem))"
+)
+MIGRATIONS: tuple[Migration, ...] = (
+    (
+        Dialects(_PHOTOS.format(blob="BLOB"), _PHOTOS.format(blob="BYTEA")),
         "CREATE INDEX photos_received_at ON photos (received_at)",
-    ],
-]
+    ),
+    # 2: the fingerprint of the key the photos are sealed with
+    (
+        "CREATE TABLE sealing_key"
+        " (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL)",
+    ),
+)
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Names a Fernet key without revealing it."""
+    return hmac.new(key, b"center photo store key", hashlib.sha256).hexdigest()[:32]
 
 
 class PhotoConfig(BaseModel):
@@ -161,19 +193,20 @@ def _utc_text(moment: datetime) -> str:
 
 
 class PhotoStore:
-    """Photos sealed with Fernet in one SQLite file; thread-safe.
+    """Photos sealed with Fernet in the center's database; thread-safe.
 
     Args:
-        path: the SQLite file (its folder is made 0700).
+        store: a SQLite file (``Path``; its folder is made 0700, the file 0600), or the
+            center's store (``engine.store("photos", ...)``).
         key_file: the Fernet key (made 0600 if absent).
         retention_days: how long a photo is kept after it was received.
         clock: wall time (``now()``) for ``received_at`` and the retention.
-        timeout_s: how long a write waits for another process's write lock.
+        timeout_s: how long a write waits for another process's write lock (SQLite).
     """
 
     def __init__(
         self,
-        path: Path,
+        store: Path | Database,
         key_file: Path,
         *,
         retention_days: int = RETENTION_DEFAULT_DAYS,
@@ -182,25 +215,40 @@ class PhotoStore:
     ) -> None:
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
-        self.path = path
         self.retention = timedelta(days=retention_days)
         self.clock: Clock = clock or SystemClock()
-        self._fernet = Fernet(load_or_create_key(key_file))
-        self._lock = threading.Lock()
-        _private_folder(path.parent)
-        try:
-            self._db = sqlite3.connect(
-                path, timeout=timeout_s, isolation_level=None, check_same_thread=False
+        key = load_or_create_key(key_file)
+        self._fernet = Fernet(key)
+        if isinstance(store, Path):
+            self.db: Database = SqliteDatabase(
+                store, name=STORE, timeout_s=timeout_s, pragmas=SQLITE_PRAGMAS, private=True
             )
-            path.chmod(0o600)  # the -wal and -shm files take the database's mode
-            self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # an answered photo survives a power cut
-            self._db.execute("PRAGMA secure_delete=ON")  # a purged photo's pages are zeroed
-            apply_migrations(self._db, _SCHEMA, name=path.name, log=log, what="the photo store")
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open {path.name}: {e}") from e
+        else:
+            self.db = store
+        self.path: Path | None = getattr(self.db, "path", None)
+        try:
+            self.db.migrate(MIGRATIONS, what="the photo store")
+            self._check_key(key_fingerprint(key))
+        except BaseException:
+            self.db.close()
+            raise
         self.purge()
+
+    def _check_key(self, fingerprint: str) -> None:
+        def record(c: Connection) -> str:
+            c.execute(
+                "INSERT INTO sealing_key (id, fingerprint) VALUES (1, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (fingerprint,),
+            )
+            return str(c.execute("SELECT fingerprint FROM sealing_key WHERE id = 1").fetchone()[0])
+
+        if self.db.write(record) != fingerprint:
+            raise StoreError(
+                "this server's keys/photos.key is not the key the stored photos are sealed"
+                " with: copy the key from the server that made it (if that key is lost, so are"
+                " the stored photos: move the store aside)"
+            )
 
     def _cutoff(self) -> str:
         return _utc_text(self.clock.now() - self.retention)
@@ -227,63 +275,55 @@ class PhotoStore:
         taken = taken_at.isoformat()
         sealed = self._fernet.encrypt(jpeg)
 
-        def write() -> tuple[int, tuple[str, str, str, str] | None, str]:
-            purged = self._delete_expired()
-            earlier = self._db.execute(
+        def earlier_upload(c: Connection) -> tuple[str, str, str, str] | None:
+            row = c.execute(
                 "SELECT reference, preset, taken_at, sha256 FROM photos"
                 " WHERE terminal = ? AND idem = ?",
                 (terminal, idempotency_key),
             ).fetchone()
+            return None if row is None else (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
+
+        def write(c: Connection) -> tuple[int, tuple[str, str, str, str] | None, str]:
+            purged = self._delete_expired(c)
+            earlier = earlier_upload(c)
             if earlier is not None:
-                return purged, earlier, str(earlier[0])
+                return purged, earlier, earlier[0]
             received = _utc_text(self.clock.now())
             for _ in range(_REFERENCE_ATTEMPTS):
                 reference = new_reference(taken_at)
-                try:
-                    self._db.execute(
-                        "INSERT INTO photos (reference, terminal, idem, preset, taken_at,"
-                        " received_at, sha256, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            reference,
-                            terminal,
-                            idempotency_key,
-                            preset,
-                            taken,
-                            received,
-                            digest,
-                            len(jpeg),
-                            sealed,
-                        ),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # the reference is taken (the key was looked up just now)
-                return purged, None, reference
+                inserted = c.execute(
+                    "INSERT INTO photos (reference, terminal, idem, preset, taken_at,"
+                    " received_at, sha256, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (
+                        reference,
+                        terminal,
+                        idempotency_key,
+                        preset,
+                        taken,
+                        received,
+                        digest,
+                        len(jpeg),
+                        sealed,
+                    ),
+                ).rowcount
+                if inserted == 1:
+                    return purged, None, reference
+                earlier = earlier_upload(c)  # another server took this key just now
+                if earlier is not None:
+                    return purged, earlier, earlier[0]
+                # else the reference is taken: another one
             raise StoreError("no free reference code")
 
-        with self._lock:
-            purged, earlier, reference = self._transaction(write)
-            if purged:
-                self._truncate_wal()
+        purged, earlier, reference = self.db.write(write, isolation=READ_COMMITTED)
+        if purged:
+            self._truncate_wal()
         if earlier is None:
             log.info("photo %s received from %s (%d bytes)", reference, terminal, len(jpeg))
             return Stored(reference, replayed=False)
         if (earlier[1], earlier[2], earlier[3]) != (preset, taken, digest):
             raise PhotoKeyReused("the Idempotency-Key was used for another photo")
         return Stored(reference, replayed=True)
-
-    def _transaction[T](self, work: Callable[[], T]) -> T:
-        """Runs ``work`` in one write transaction (the caller holds the lock)."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"the photo store failed: {e}") from e
-        return result
 
     def get(self, reference: str) -> bytes | None:
         """The photo's JPEG, decrypted and checked against its SHA-256; None if the store
@@ -292,8 +332,8 @@ class PhotoStore:
         Raises:
             StoreError: the photo cannot be decrypted (another key) or is damaged.
         """
-        with self._lock:
-            row = self._db.execute(
+        with self.db.read() as c:
+            row = c.execute(
                 "SELECT sealed, sha256 FROM photos WHERE reference = ? AND received_at >= ?",
                 (reference, self._cutoff()),
             ).fetchone()
@@ -309,8 +349,8 @@ class PhotoStore:
 
     def record(self, reference: str) -> PhotoRecord | None:
         """What the store knows about a photo (no pixels); None if unknown or expired."""
-        with self._lock:
-            row = self._db.execute(
+        with self.db.read() as c:
+            row = c.execute(
                 "SELECT reference, terminal, preset, taken_at, received_at, sha256, size, idem"
                 " FROM photos WHERE reference = ? AND received_at >= ?",
                 (reference, self._cutoff()),
@@ -322,43 +362,53 @@ class PhotoStore:
 
     def count(self) -> int:
         """How many photos the store holds (expired ones not yet purged included)."""
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
+        with self.db.read() as c:
+            return int(c.execute("SELECT COUNT(*) FROM photos").fetchone()[0])
 
     def purge(self) -> int:
         """Deletes every photo past its retention; answers how many."""
-        with self._lock:
-            purged = self._transaction(self._delete_expired)
-            if purged:
-                self._truncate_wal()
+        purged = self.db.write(self._delete_expired, isolation=READ_COMMITTED)
+        if purged:
+            self._truncate_wal()
         return purged
 
-    def _delete_expired(self) -> int:
-        cursor = self._db.execute("DELETE FROM photos WHERE received_at < ?", (self._cutoff(),))
-        if cursor.rowcount:
-            log.info("purged %d photo(s) past their retention", cursor.rowcount)
-        return int(cursor.rowcount)
+    def _delete_expired(self, c: Connection) -> int:
+        count = c.execute("DELETE FROM photos WHERE received_at < ?", (self._cutoff(),)).rowcount
+        if count:
+            log.info("purged %d photo(s) past their retention", count)
+        return int(count)
 
     def _truncate_wal(self) -> None:
-        """Moves the WAL into the database and empties it (best effort: a reader elsewhere
-        may hold it back until the next purge)."""
+        """SQLite: moves the WAL into the database and empties it (best effort: a reader
+        elsewhere may hold it back until the next purge)."""
+        if self.db.dialect != "sqlite":
+            return
         try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.DatabaseError as e:
+            with self.db.read() as c:
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StoreError as e:
             log.warning("could not truncate the photo store's WAL: %s", e)
 
     def close(self) -> None:
-        """Closes the database."""
-        with self._lock:
-            self._db.close()
+        """Closes the store."""
+        self.db.close()
 
 
-def open_center_photos(data_dir: Path, clock: Clock | None = None) -> PhotoStore:
-    """The center's photo store in ``data_dir`` with the retention of its ``photos.toml``
-    (expired photos are purged as it opens)."""
+SQLITE_PRAGMAS = ("secure_delete=ON",)  # a purged photo's pages are zeroed
+
+
+def open_center_photos(
+    data_dir: Path, clock: Clock | None = None, *, engine: Engine | None = None
+) -> PhotoStore:
+    """The center's photo store with the retention of ``data_dir``'s ``photos.toml``
+    (expired photos are purged as it opens): on ``engine`` (the center's database), else in
+    ``photos/photos.sqlite3``; the key in ``keys/photos.key`` either way."""
     config = load_photo_config(data_dir)
+    store: Path | Database = photos_file(data_dir)
+    if engine is not None:
+        store = engine.store(STORE, sqlite_file=SQLITE_FILE, pragmas=SQLITE_PRAGMAS, private=True)
     return PhotoStore(
-        photos_file(data_dir),
+        store,
         photos_key_file(data_dir),
         retention_days=config.retention_days,
         clock=clock,

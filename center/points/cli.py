@@ -14,7 +14,8 @@
     center points adjust MEMBER N --staff S --reason R
 
 They work on the center's data directory (``--data-dir``, ``$CENTER_DATA_DIR``, else
-``var/center``): ``points.sqlite3`` (the ledger), ``points.toml`` (policy, optional),
+``var/center``) and its database (``database.toml``): ``points.sqlite3`` (the ledger, or
+the ``points`` schema on PostgreSQL), ``points.toml`` (policy, optional),
 ``points/member-token-key.pem`` (the token signing key, 0600). Exit codes: 0 done, 1 refused
 (unknown member, voucher already fulfilled, rejected import rows, ...), 2 bad input.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from center.data_dir import data_dir_of
+from center.database import open_engine
 from center.points.store import open_center_ledger
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.service_errors import InvalidQuery, ServiceError
@@ -112,17 +114,21 @@ def _ledger_command(command: LedgerCommand) -> Callable[[argparse.Namespace], in
     def run(args: argparse.Namespace) -> int:
         data_dir = data_dir_of(args)
         data_dir.mkdir(parents=True, exist_ok=True)
-        ledger = open_center_ledger(data_dir)
+        engine = open_engine(data_dir)
         try:
-            return command(args, ledger)
-        except InvalidQuery as e:
-            print(f"invalid: {e} ({e.field})", file=sys.stderr)
-            return 2
-        except ServiceError as e:
-            print(f"refused: {e.code}: {e}", file=sys.stderr)
-            return 1
+            ledger = open_center_ledger(data_dir, engine=engine)
+            try:
+                return command(args, ledger)
+            except InvalidQuery as e:
+                print(f"invalid: {e} ({e.field})", file=sys.stderr)
+                return 2
+            except ServiceError as e:
+                print(f"refused: {e.code}: {e}", file=sys.stderr)
+                return 1
+            finally:
+                ledger.close()
         finally:
-            ledger.close()
+            engine.close()
 
     run.__doc__ = command.__doc__
     return run

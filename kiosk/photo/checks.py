@@ -118,6 +118,14 @@ def within(
     return Check(name, bool(ok), value, limit, "" if ok else reason, dict(extra))
 
 
+def pose_checks(yaw: float, pitch: float, max_yaw: float, max_pitch: float) -> tuple[Check, Check]:
+    """The yaw and pitch checks of a still photo (a NaN angle, a failed estimate, fails)."""
+    return (
+        within("yaw", yaw, (-max_yaw, max_yaw), "pose_not_frontal"),
+        within("pitch", pitch, (-max_pitch, max_pitch), "pose_not_frontal"),
+    )
+
+
 def luma(image_bgr: Image) -> Image:
     """BT.601 luma (OpenCV's grey)."""
     return cast(Image, cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY))
@@ -188,36 +196,59 @@ def _lab(pixels_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return lab
 
 
-def clothing_distance(
+@dataclass(frozen=True)
+class ClothingContrast:
+    """How the clothing in a photo stands against its background.
+
+    ``clothing_share``: share of the photo that is surely person below the chin (neck and
+    clothing); ``blending_share``: share of the photo that is person below the chin within
+    ``max_delta_e`` of the background colour (skin and hair never are: they are far from white,
+    blue or red); ``blends``: ``blending_share`` reaches ``min_share``; ``alternatives``: the
+    other allowed background colours the same clothing would not blend with, in the preset's
+    order.
+    """
+
+    clothing_share: float
+    blending_share: float
+    blends: bool
+    alternatives: tuple[str, ...] = ()
+
+
+def clothing_contrast(
     image_bgr: Image,
     alpha: Mask,
-    face: Image,
-    background_bgr: tuple[int, int, int],
     chin_y: float,
     face_width: float,
-    center_x: float,
-) -> float | None:
-    """Lab distance between the clothing's median colour and the background colour.
+    background_bgr: tuple[int, int, int],
+    *,
+    max_delta_e: float,
+    min_share: float,
+    others: dict[str, tuple[int, int, int]] | None = None,
+) -> ClothingContrast:
+    """Whether clothing the eye cannot tell from the background fills a visible part of the photo.
 
-    The clothing is what the person mask keeps below the chin, within a face width of the
-    centre, leaving out skin (pixels close to the face's own median colour). Returns 0.0 when
-    the mask kept almost nothing there (a top the colour of the wall is often cut away as
-    background), and None when no clothing is in the picture at all.
+    Only pixels that are surely person (alpha > 0.95, so the blended rim of any outline does
+    not count) from a tenth of a face width below the chin down are looked at; their CIE76
+    colour distance to the background decides. The warning is about what the photo shows: a
+    white top that shows only as a sliver in the corners does not fire it, one that makes the
+    shoulders vanish into a white background does.
     """
     h, w = alpha.shape
-    ys, xs = np.mgrid[0:h, 0:w]
-    region = (ys >= chin_y + 0.05 * face_width) & (np.abs(xs - center_x) <= face_width)
-    if int(region.sum()) < 50:
-        return None
-    person = region & (alpha > 0.5)
-    if float(person.sum()) < 0.15 * float(region.sum()):
-        return 0.0
-    skin_pixels = image_bgr[face > 0]
-    colours = _lab(image_bgr[person])
-    if len(skin_pixels):
-        skin = np.median(_lab(skin_pixels), axis=0)
-        colours = colours[np.linalg.norm(colours - skin, axis=1) > 18.0]
-    if len(colours) < 30:
-        return None  # only skin below the chin: no clothing visible
-    bg = _lab(np.array([list(background_bgr)], dtype=np.uint8))[0]
-    return float(np.linalg.norm(np.median(colours, axis=0) - bg))
+    y0 = max(0, min(h, round(chin_y + 0.1 * face_width)))
+    sure = alpha[y0:] > 0.95
+    area = float(h * w)
+    if not sure.any():
+        return ClothingContrast(0.0, 0.0, False)
+    colours = _lab(image_bgr[y0:][sure])
+
+    def share_near(bgr: tuple[int, int, int]) -> float:
+        ref = _lab(np.array([list(bgr)], dtype=np.uint8))[0]
+        near = np.linalg.norm(colours - ref, axis=1) <= max_delta_e
+        return float(np.count_nonzero(near)) / area
+
+    blending = share_near(background_bgr)
+    blends = blending >= min_share
+    alternatives: tuple[str, ...] = ()
+    if blends and others:
+        alternatives = tuple(name for name, bgr in others.items() if share_near(bgr) < min_share)
+    return ClothingContrast(float(sure.sum()) / area, blending, blends, alternatives)

@@ -4,10 +4,10 @@ Why MediaPipe and not OpenCV's Haar cascades: a Haar cascade is faster (2-6 ms a
 for our whole analysis on this 2-core machine, see MEASURED.md) but gives only a box. The
 resident-ID rules need much more than a box: the pupils (eye line >= 207 px above the bottom),
 the cheek contour (face width 207 ± 14 px), the chin, eyelids and lips (eyes open, mouth
-closed) and a head pose (yaw/pitch within ±5°). MediaPipe's face mesh with iris refinement gives
-478 landmarks (pupil error 2-6 px on the 1350 px corpus portraits, against the hand-placed
-``.tem`` points), its full-range detector finds the second, smaller face of the two-faces
-negative that the short-range one misses, and both models ship inside the installed
+closed) and a head pose (:mod:`kiosk.photo.head_pose`). MediaPipe's face mesh with iris
+refinement gives 478 landmarks (pupil error 2-6 px on the 1350 px corpus portraits, against
+the hand-placed ``.tem`` points), its full-range detector finds the second, smaller face of
+the two-faces negative that the short-range one misses, and both models ship inside the installed
 ``mediapipe`` 0.10.21 wheel: nothing is downloaded at run time.
 
 Cost: the MediaPipe graphs take tens of milliseconds to build, so an :class:`FaceAnalyzer` is
@@ -20,7 +20,7 @@ stream (camera guidance, still photos) its own analyser.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal, Self, cast
 
 import cv2
@@ -31,8 +31,8 @@ from kiosk.photo.head_pose import (
     LEFT_PUPIL,
     RIGHT_PUPIL,
     HeadPose,
-    combine_mirrored,
     estimate_head_pose,
+    roll_from_pupils,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -140,8 +140,18 @@ def mouth_openness(landmarks: FloatArray) -> float:
     return gap / width if width > 0 else 0.0
 
 
-def observe(landmarks: FloatArray, width: int, height: int, score: float = 0.0) -> FaceObservation:
-    """Builds a :class:`FaceObservation` from (478, 3) pixel landmarks."""
+def observe(
+    landmarks: FloatArray,
+    width: int,
+    height: int,
+    score: float = 0.0,
+    *,
+    pose: HeadPose | None = None,
+) -> FaceObservation:
+    """Builds a :class:`FaceObservation` from (478, 3) pixel landmarks.
+
+    ``pose``: use this pose instead of estimating one from the landmarks.
+    """
     xs, ys = landmarks[:, 0], landmarks[:, 1]
     x0, y0 = float(xs.min()), float(ys.min())
     mouth = (landmarks[MOUTH_RIGHT, :2] + landmarks[MOUTH_LEFT, :2]) / 2
@@ -158,18 +168,45 @@ def observe(landmarks: FloatArray, width: int, height: int, score: float = 0.0) 
         nose_tip=_pt(landmarks, NOSE_TIP),
         mouth_center=(float(mouth[0]), float(mouth[1])),
         face_width=_dist(landmarks, CHEEK_RIGHT, CHEEK_LEFT),
-        pose=estimate_head_pose(landmarks, width, height),
+        pose=pose if pose is not None else estimate_head_pose(landmarks, width, height),
         eye_openness=eye_openness(landmarks),
         mouth_openness=mouth_openness(landmarks),
     )
 
 
+def map_observation(face: FaceObservation, affine: FloatArray) -> FaceObservation:
+    """The same face in another picture: landmarks through a 2x3 affine (rotation, scale, shift).
+
+    Yaw and pitch are the head's and stay; roll is measured again from the mapped pupils (what
+    is left of the tilt after levelling). Depth is scaled with the picture.
+    """
+    scale = float(np.sqrt(abs(np.linalg.det(affine[:, :2]))))
+    mapped = face.landmarks.copy()
+    mapped[:, :2] = face.landmarks[:, :2] @ affine[:, :2].T + affine[:, 2]
+    mapped[:, 2] = face.landmarks[:, 2] * scale
+    pose = HeadPose(face.pose.yaw, face.pose.pitch, roll_from_pupils(mapped))
+    return observe(mapped, 0, 0, face.score, pose=pose)
+
+
 def downscale(image: Image, max_side: int) -> tuple[Image, float]:
-    """The image shrunk so its longer side is at most ``max_side``, and the factor used."""
+    """The image shrunk to a longer side of about ``max_side``, and the factor used (< 1).
+
+    Where a whole-number reduction lands within 25 % above ``max_side`` (1280 -> 640,
+    1350 -> 675, 1536 -> 768) it is used: area averaging over whole blocks is OpenCV's fast
+    path, ten times quicker than an arbitrary ratio. The last rows and columns that do not
+    fill a block (fewer than the factor) are dropped; pixel ``(i, j)`` of the result covers
+    input pixels ``[i/f, (i+1)/f)``, so input = (small + 0.5) / f - 0.5 either way.
+    """
     h, w = image.shape[:2]
-    factor = min(1.0, max_side / max(h, w))
-    if factor >= 1.0:
+    side = max(h, w)
+    if side <= max_side:
         return image, 1.0
+    k = round(side / max_side)
+    if k >= 2 and side / k <= 1.25 * max_side:
+        hh, ww = h - h % k, w - w % k
+        small = cv2.resize(image[:hh, :ww], (ww // k, hh // k), interpolation=cv2.INTER_AREA)
+        return cast(Image, small), 1.0 / k
+    factor = max_side / side
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return cast(Image, cv2.resize(image, size, interpolation=cv2.INTER_AREA)), factor
 
@@ -223,7 +260,6 @@ class FaceAnalyzer(GraphHolder):
             min_detection_confidence=min_confidence,
             min_tracking_confidence=0.5,
         )
-        self._mirror_mesh: Any = None
         self._lock = threading.Lock()
         self._closed = False
 
@@ -233,17 +269,18 @@ class FaceAnalyzer(GraphHolder):
             if self._closed:
                 return
             self._closed = True
-            for graph in (self._detector, self._mesh, self._mirror_mesh):
-                if graph is not None:
-                    graph.close()
+            for graph in (self._detector, self._mesh):
+                graph.close()
 
-    def _mesh_landmarks(self, mesh: Any, rgb: Image, w_in: int, h_in: int) -> list[FloatArray]:
+    def _mesh_landmarks(self, mesh: Any, rgb: Image, factor: float) -> list[FloatArray]:
+        """Landmarks in input pixels (``factor``: analysed image size / input size)."""
         result = mesh.process(rgb)
+        h, w = rgb.shape[:2]
+        scale = np.array([w / factor, h / factor, w / factor], dtype=np.float64)
         faces: list[FloatArray] = []
         for face in result.multi_face_landmarks or []:
             arr = np.array([(p.x, p.y, p.z) for p in face.landmark], dtype=np.float64)
-            arr *= np.array([w_in, h_in, w_in], dtype=np.float64)
-            faces.append(arr)
+            faces.append(arr * scale)
         return faces
 
     def count_faces(self, rgb: Image) -> tuple[int, list[float]]:
@@ -259,34 +296,18 @@ class FaceAnalyzer(GraphHolder):
         kept = [w for w in widths if w >= largest * self.second_face_min_relative_size]
         return len(kept), kept
 
-    def analyse(self, image_bgr: Image, *, mirror_pose: bool = False) -> FaceAnalysis:
-        """Faces in a BGR image. ``mirror_pose`` also measures the mirrored image (stills)."""
+    def analyse(self, image_bgr: Image) -> FaceAnalysis:
+        """Faces in a BGR image (landmarks in its own pixel coordinates)."""
         h_in, w_in = image_bgr.shape[:2]
-        small, _ = downscale(image_bgr, self.analysis_size)
+        small, factor = downscale(image_bgr, self.analysis_size)
         rgb = cast(Image, cv2.cvtColor(small, cv2.COLOR_BGR2RGB))
         with self._lock:
             if self._closed:
                 raise RuntimeError("FaceAnalyzer is closed")
             detected, _ = self.count_faces(rgb)
-            meshes = self._mesh_landmarks(self._mesh, rgb, w_in, h_in)
-            mirrored: list[FloatArray] = []
-            if mirror_pose and meshes:
-                if self._mirror_mesh is None:
-                    import mediapipe as mp
-
-                    solutions: Any = mp.solutions
-                    self._mirror_mesh = solutions.face_mesh.FaceMesh(
-                        static_image_mode=True, max_num_faces=1, refine_landmarks=True
-                    )
-                flipped = np.ascontiguousarray(rgb[:, ::-1])
-                mirrored = self._mesh_landmarks(self._mirror_mesh, flipped, w_in, h_in)
+            meshes = self._mesh_landmarks(self._mesh, rgb, factor)
         faces = [observe(lm, w_in, h_in) for lm in meshes]
         faces.sort(key=lambda f: f.face_width, reverse=True)
-        if faces and mirrored:
-            # The pose of the mirrored picture itself: its yaw has the opposite sign.
-            largest = max(mirrored, key=lambda lm: _dist(lm, CHEEK_RIGHT, CHEEK_LEFT))
-            mirror_pose_est = estimate_head_pose(largest, w_in, h_in)
-            faces[0] = replace(faces[0], pose=combine_mirrored(faces[0].pose, mirror_pose_est))
         return FaceAnalysis(
             faces=tuple(faces), face_count=max(detected, len(faces)), image_size=(w_in, h_in)
         )

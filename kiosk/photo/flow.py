@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -82,7 +83,7 @@ class Consent(State):
             f.needs_guardian = f.data.under_14 and not f.data.guardian_confirmed
             if not f.needs_guardian:
                 f.audit_consent()
-                f.go("preset")
+                f.after_consent()
         elif event.name == "disagree":
             f.go("staffed")
 
@@ -141,7 +142,7 @@ class Live(State):
         elif event.name == "camera_lost":
             f.go("camera_lost")
         elif event.name == "back":
-            f.go("preset")
+            f.go("consent" if f.fixed_preset else "preset")
 
 
 class Processing(State):
@@ -179,7 +180,13 @@ class ResultState(State):
             f.data.result = None
             f.go("live")
         elif event.name == "confirm":
-            f.go("submitting")
+            if f.deliver is not None:  # part of another service: the photo goes back to it
+                result = f.data.result
+                assert result is not None and result.jpeg is not None
+                f.deliver(result.jpeg)
+                f.finish("completed")
+            else:
+                f.go("submitting")
 
 
 class Refused(State):
@@ -274,6 +281,8 @@ class IdPhotoFlow(Flow[IdPhotoData]):
         terminal_id: str,
         nobody_help_s: float = 30.0,
         audit: Any = None,
+        fixed_preset: str = "",
+        deliver: Callable[[bytes], None] | None = None,
     ) -> None:
         super().__init__(
             clock,
@@ -301,6 +310,19 @@ class IdPhotoFlow(Flow[IdPhotoData]):
         self.needs_guardian = False
         self.staff_hint: dict[str, str] = {}
         self.idempotency_key = secrets.token_hex(12)
+        self.fixed_preset = fixed_preset
+        self.deliver = deliver
+        """Set when the photo is part of another service (the ID-card application): the
+        preset is fixed, and the confirmed JPEG goes to ``deliver`` instead of the photo
+        service; nothing is printed."""
+
+    def after_consent(self) -> None:
+        """Consent given: the preset choice, or straight to the camera with a fixed one."""
+        if self.fixed_preset:
+            self.data.preset_id = self.fixed_preset
+            self.go("live")
+        else:
+            self.go("preset")
 
     def take(self, frame: Image) -> None:
         """Keeps this frame as the picture and moves on to processing."""

@@ -14,6 +14,13 @@ Hats are not detected: neither the face mesh nor the person mask tells a hat fro
 reliably, so there is no ``take off your hat`` instruction (staff and the result screen's
 reference picture cover it).
 
+Head pose is judged over several frames, not one: ``straighten`` and ``look_straight`` follow
+the median yaw, pitch and roll of the last ``pose_frames`` frames of the same face
+(:class:`PoseWindow`), so one odd frame (a blink, a landmark slip, a quick glance) neither
+makes the kiosk say "look straight at the camera" nor stops the countdown; a head that stays
+turned for more than half the window does. The limits are the still photo's
+(``[quality]``), so what the camera accepts the photo accepts too.
+
 Once a frame is all good, the next frames get a little slack (``hysteresis``,
 ``hysteresis_deg``) so that a wobble at a limit does not restart the countdown.
 
@@ -24,7 +31,9 @@ from frame to frame; call :meth:`Guidance.reset` when the stream restarts).
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +42,7 @@ import numpy.typing as npt
 from kiosk.photo.checks import face_luminance, face_mask, luma
 from kiosk.photo.face_analysis import FaceAnalyzer, FaceObservation, downscale
 from kiosk.photo.geometry import LANDMARK_CROWN_RATIO
+from kiosk.photo.head_pose import HeadPose
 from kiosk.photo.presets import PhotoPresets, Preset, load_presets
 
 Image = npt.NDArray[np.uint8]
@@ -92,6 +102,28 @@ class GuidanceResult:
     elapsed_ms: float = 0.0
 
 
+class PoseWindow:
+    """The median head pose of the last ``frames`` frames of one face (see the module doc)."""
+
+    def __init__(self, frames: int) -> None:
+        if frames < 1:
+            raise ValueError("frames >= 1")
+        self._poses: deque[HeadPose] = deque(maxlen=frames)
+
+    def clear(self) -> None:
+        """Forgets every frame (no face, another face, the stream restarted)."""
+        self._poses.clear()
+
+    def add(self, pose: HeadPose) -> HeadPose:
+        """Adds one frame's pose and returns the median over the window (per angle)."""
+        self._poses.append(pose)
+        return HeadPose(
+            yaw=statistics.median(p.yaw for p in self._poses),
+            pitch=statistics.median(p.pitch for p in self._poses),
+            roll=statistics.median(p.roll for p in self._poses),
+        )
+
+
 def _crop_in_frame(preset: Preset, face: FaceObservation) -> tuple[float, float, float, float]:
     """Approximate (x0, y0, x1, y1) of the photo this face would give, in frame pixels.
 
@@ -135,6 +167,7 @@ class Guidance:
         self.quality = self.presets.quality
         self._faces = self._analyzer()
         self._was_ok = False  # the previous frame needed nothing: limits get some slack
+        self._poses = PoseWindow(self.policy.pose_frames)
 
     def __enter__(self) -> Guidance:
         return self
@@ -151,6 +184,7 @@ class Guidance:
         self._faces.close()
         self._faces = self._analyzer()
         self._was_ok = False
+        self._poses.clear()
 
     def _analyzer(self) -> FaceAnalyzer:
         return FaceAnalyzer(
@@ -183,6 +217,8 @@ class Guidance:
         face = analysis.primary
         failing: list[str] = []
         measurements: dict[str, float] = {"faces": float(analysis.face_count)}
+        if face is None or analysis.face_count != 1:
+            self._poses.clear()  # nobody, or not one person: the next face starts afresh
         if analysis.face_count == 0 or face is None:
             failing.append("photo.guide.no_face")
         elif analysis.face_count > 1:
@@ -247,8 +283,9 @@ class Guidance:
         off = abs(dx) > tolerance or abs(dy) > tolerance
         if (off or crop_out) and "photo.guide.center" not in problems:
             problems.append("photo.guide.center")
-        pose = face.pose
+        pose = self._poses.add(face.pose)
         m.update(yaw=pose.yaw, pitch=pose.pitch, roll=pose.roll)
+        m.update(frame_yaw=face.pose.yaw, frame_pitch=face.pose.pitch, frame_roll=face.pose.roll)
         extra_deg = p.hysteresis_deg if self._was_ok else 0.0
         if abs(pose.roll) > q.max_roll_deg + extra_deg:
             problems.append("photo.guide.straighten")

@@ -1,20 +1,35 @@
 """Head pose (yaw, pitch, roll in degrees) from MediaPipe face-mesh landmarks.
 
-Two estimates are averaged, both against the same small reference head: 18 points of
-MediaPipe's canonical face model (``mediapipe/modules/face_geometry/data/
-canonical_face_model.obj``, Apache-2.0; the coordinates below are those vertices, rounded):
+Yaw and pitch come from a perspective fit (``cv2.solvePnP``) of a small reference head to the
+mesh's 2-D points. The reference is 16 vertices of MediaPipe's canonical face model
+(``mediapipe/modules/face_geometry/data/canonical_face_model.obj``, Apache-2.0; the
+coordinates below are those vertices, rounded), so "frontal" means what that model calls
+frontal: nothing here is fitted to any photo. The camera is a pinhole with the principal point
+at the picture's centre and, unless the caller knows better, a focal length equal to the
+picture's longer side (a horizontal field of view of about 53 degrees, like the kiosk's webcam
+and most phones).
 
-* a rigid 3-D fit (Kabsch) of the reference to the mesh's own x, y, z, and
-* a perspective fit (``cv2.solvePnP``) of the reference to the 2-D points only.
+Roll is measured from the pupils, since that is the line the photo levels.
 
 Sign conventions, as seen in the image: yaw > 0 when the nose points to the image's right;
 pitch > 0 when the chin is lowered; roll > 0 when the eye line falls to the image's right
-(clockwise). Roll is measured from the pupils, since that is the line the photo levels.
+(clockwise).
 
-Measured on the 12 lab portraits of the corpus (all meant to be frontal), the two methods
-disagree by up to ~2.5 degrees and the mesh of a mirrored image differs by up to ~1.5 degrees:
-treat single estimates as good to about ±2 degrees. The still pipeline therefore also averages
-with the mirrored image (see ``combine_mirrored``).
+What the estimate is worth (``bench/photo_pipeline.py`` prints it): on the 51 frontal studio
+portraits of the corpus, taken straight on, yaw reads 0.2 ± 2.3 degrees and pitch -0.2 ± 3.5
+degrees (mean ± standard deviation; the estimator before issue 14 read 0.1 ± 2.5 and
+0.0 ± 4.1). That spread is not noise that more points or
+more frames remove: a longer forehead, a deeper-set jaw or a head held a little high reads as
+pitch. Two choices lower it, both decided by geometry rather than by the corpus:
+
+* the top of the forehead (10) and the chin (152) are left out: where MediaPipe puts them
+  follows the length of the face and the hairline more than the head's tilt, and being the
+  points farthest from the centre they steer the fit most;
+* no 3-D (Kabsch) fit to MediaPipe's own depth values: its depth is a guess of the network
+  and was the noisier estimate (pitch ± 4.6 degrees against ± 3.5 from the 2-D fit), and
+  averaging with the mirrored picture did not lower the spread either (measured).
+
+The limits in ``config/photo_presets.toml`` are set with this spread in mind.
 """
 
 from __future__ import annotations
@@ -34,8 +49,6 @@ _MIDLINE = {
     1: (0.0, -1.1269, 7.4756),  # nose tip
     4: (0.0, -0.4632, 7.5866),
     6: (0.0, 2.4733, 5.7886),
-    10: (0.0, 8.2618, 4.4815),  # top of the forehead
-    152: (0.0, -9.4034, 4.2645),  # chin
     168: (0.0, 3.2710, 5.2360),  # between the eyes
 }
 # (subject's right index, mirror index): x of the mirror is the negation.
@@ -63,9 +76,10 @@ def _reference() -> tuple[list[int], FloatArray]:
     return indices, model
 
 
-REFERENCE_INDICES, _REFERENCE = _reference()
+REFERENCE_INDICES, REFERENCE_MODEL = _reference()
 RIGHT_PUPIL = 468  # the subject's right pupil (image left)
 LEFT_PUPIL = 473
+_NO_DISTORTION = np.zeros(4, np.float64)
 
 
 @dataclass(frozen=True)
@@ -77,30 +91,33 @@ class HeadPose:
     roll: float
 
 
-def _euler(rotation: FloatArray) -> tuple[float, float]:
+def euler(rotation: FloatArray) -> tuple[float, float]:
     """(yaw, pitch) of a rotation taking the reference head to the observed one."""
     yaw = -math.degrees(math.asin(max(-1.0, min(1.0, -float(rotation[2, 0])))))
     pitch = math.degrees(math.atan2(float(rotation[2, 1]), float(rotation[2, 2])))
     return yaw, pitch
 
 
-def _kabsch(observed: FloatArray) -> FloatArray:
-    a = _REFERENCE - _REFERENCE.mean(axis=0)
-    b = observed - observed.mean(axis=0)
-    u, _, vt = np.linalg.svd(a.T @ b)
-    d = float(np.sign(np.linalg.det(vt.T @ u.T))) or 1.0
-    return cast(FloatArray, vt.T @ np.diag([1.0, 1.0, d]) @ u.T)
+def rotation_matrix(yaw: float, pitch: float, roll: float = 0.0) -> FloatArray:
+    """The rotation (image axes) whose :func:`euler` is (yaw, pitch), then rolled in the image.
+
+    Used to make turned heads from a frontal mesh (tests, bench); ``roll`` turns about the
+    camera axis, clockwise as seen in the image for positive values.
+    """
+    a, b, c = (math.radians(v) for v in (yaw, pitch, roll))
+    turn = np.array([[math.cos(a), 0, -math.sin(a)], [0, 1, 0], [math.sin(a), 0, math.cos(a)]])
+    nod = np.array([[1, 0, 0], [0, math.cos(b), -math.sin(b)], [0, math.sin(b), math.cos(b)]])
+    tilt = np.array([[math.cos(c), -math.sin(c), 0], [math.sin(c), math.cos(c), 0], [0, 0, 1]])
+    return cast(FloatArray, tilt @ nod @ turn)
 
 
-def _pnp(observed_2d: FloatArray, width: int, height: int) -> FloatArray | None:
-    focal = float(max(width, height))
+def _pnp(observed_2d: FloatArray, width: int, height: int, focal: float) -> FloatArray | None:
     camera = np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1]], np.float64)
-    no_distortion = np.zeros(4, np.float64)
     ok, rvec, _ = cv2.solvePnP(
-        _REFERENCE,
-        observed_2d.astype(np.float64),
+        REFERENCE_MODEL,
+        np.ascontiguousarray(observed_2d, dtype=np.float64),
         camera,
-        no_distortion,
+        _NO_DISTORTION,
         flags=cv2.SOLVEPNP_ITERATIVE,
     )
     if not ok:
@@ -115,21 +132,15 @@ def roll_from_pupils(landmarks: FloatArray) -> float:
     return math.degrees(math.atan2(float(dy), float(dx)))
 
 
-def estimate_head_pose(landmarks: FloatArray, width: int, height: int) -> HeadPose:
-    """Pose from a (N>=478, 3) array of landmarks in image pixels (z scaled like x)."""
-    observed = landmarks[REFERENCE_INDICES]
-    yaw, pitch = _euler(_kabsch(observed))
-    rotation = _pnp(observed[:, :2], width, height)
-    if rotation is not None:
-        yaw2, pitch2 = _euler(rotation)
-        yaw, pitch = (yaw + yaw2) / 2, (pitch + pitch2) / 2
+def estimate_head_pose(
+    landmarks: FloatArray, width: int, height: int, *, focal_px: float | None = None
+) -> HeadPose:
+    """Pose from a (N>=478, 2 or 3) array of landmarks in image pixels.
+
+    ``width``, ``height``: the picture the landmarks are in; ``focal_px``: the camera's focal
+    length in those pixels (default: the longer side). Yaw and pitch are NaN if the fit fails.
+    """
+    focal = focal_px if focal_px is not None else float(max(width, height))
+    rotation = _pnp(landmarks[REFERENCE_INDICES, :2], width, height, focal)
+    yaw, pitch = euler(rotation) if rotation is not None else (math.nan, math.nan)
     return HeadPose(yaw=yaw, pitch=pitch, roll=roll_from_pupils(landmarks))
-
-
-def combine_mirrored(pose: HeadPose, mirrored: HeadPose) -> HeadPose:
-    """Averages a pose with the pose measured on the mirrored image (cancels left/right bias)."""
-    return HeadPose(
-        yaw=(pose.yaw - mirrored.yaw) / 2,
-        pitch=(pose.pitch + mirrored.pitch) / 2,
-        roll=pose.roll,
-    )

@@ -2,13 +2,18 @@
 
 Stages (each timed, for ``bench/photo_pipeline.py``):
 
-``analyse``  faces, landmarks, pose, eyes, mouth (MediaPipe, plus the mirrored image for pose)
+``analyse``  faces, landmarks, pose, eyes, mouth (MediaPipe)
 ``segment``  person mask around the head (MediaPipe selfie segmentation, general model)
 ``layout``   level the eyes, find the top of the hair, choose scale and position (geometry.py)
-``render``   warp at twice the output size, refine the mask edge, replace the background
-             (or, in plain-backdrop mode, only crop), downsample
+``render``   crop first: only the part of the picture that lands in the photo is shrunk
+             (area averaging) and warped, straight to the output size; the mask edge is
+             refined there and the background replaced (or, in plain-backdrop mode, only
+             cropped)
 ``encode``   JPEG within the preset's byte budget
-``measure``  every output rule and quality check, measured on the decoded JPEG itself
+``measure``  every output rule and quality check: geometry from the analysis' landmarks
+             mapped through the transform (the face is not searched for again), the top of
+             the hair from the rendered mask, exposure, sharpness and background on the
+             decoded JPEG itself
 
 A photo is produced only when every check passes; otherwise ``jpeg`` is None and ``reasons``
 holds stable codes (``photo.reason.<code>`` in the translations). Nothing is written to disk
@@ -35,11 +40,12 @@ from kiosk.photo.checks import (
     Image,
     Mask,
     background_std,
-    clothing_distance,
+    clothing_contrast,
     face_luminance,
     face_mask,
     lighting_balance,
     luma,
+    pose_checks,
     sharpness,
     within,
 )
@@ -49,6 +55,7 @@ from kiosk.photo.face_analysis import (
     FaceObservation,
     GraphHolder,
     downscale,
+    map_observation,
 )
 from kiosk.photo.geometry import (
     Layout,
@@ -67,7 +74,7 @@ from kiosk.photo.presets import PhotoPresets, Preset, load_presets
 from kiosk.photo.segmentation import PersonSegmenter, composite, refine_alpha
 
 SEGMENT_MAX_SIDE = 512  # the head crop is shrunk to this before segmentation
-SUPERSAMPLE = 2  # render at twice the output size, then downsample (anti-aliased edges)
+PRESHRINK_BELOW = 0.75  # a stronger reduction is done by area averaging before the warp
 REPLAN_DRIFT_PX = 1.5  # re-place the head when the rendered hair top moved more than this
 
 
@@ -87,6 +94,8 @@ class PhotoResult:
             (OpenCV convention: pixel centres at integers), or None if no layout was made.
         preset_id, background, background_replaced: what was asked for.
         hair_top_source: ``mask`` or ``landmarks`` (fallback), or "" if not reached.
+        suggested_backgrounds: with ``clothing_blends_background``, the other background
+            colours the preset allows that the clothing would stand out against (may be empty).
         timings_ms: milliseconds per stage (see the module docstring) and ``total``.
         image_bgr: the photo as decoded from ``jpeg`` (for the preview), only when ok.
         alpha: the person mask of the photo (1 = person, float 0-1), only when ok.
@@ -103,6 +112,7 @@ class PhotoResult:
     background: str
     background_replaced: bool
     hair_top_source: str = ""
+    suggested_backgrounds: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     image_bgr: Image | None = None
     alpha: Mask | None = None
@@ -130,6 +140,7 @@ class PhotoResult:
             "background": self.background,
             "background_replaced": self.background_replaced,
             "hair_top_source": self.hair_top_source,
+            "suggested_backgrounds": list(self.suggested_backgrounds),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
@@ -254,6 +265,7 @@ class _Pipeline:
         faces: FaceAnalyzer,
         segmenter: PersonSegmenter,
     ) -> None:
+        self.presets = presets
         self.preset = preset
         self.quality = presets.quality
         self.replace = replace
@@ -264,6 +276,7 @@ class _Pipeline:
         self.run_state = _Run()
         self.size = (preset.width_px, preset.height_px)
         self.relax_hair = False  # set when the preset lets the eye rule win over the hair rule
+        self.suggested_backgrounds: tuple[str, ...] = ()
         self.refine_edges = True
         self.decontaminate = True
 
@@ -294,6 +307,7 @@ class _Pipeline:
             background=self.bg_name,
             background_replaced=self.replace,
             hair_top_source=hair_source,
+            suggested_backgrounds=self.suggested_backgrounds,
             timings_ms=dict(run.timings),
             image_bgr=image if ok else None,
             alpha=alpha if ok else None,
@@ -303,7 +317,7 @@ class _Pipeline:
         run, q = self.run_state, self.quality
         h_in, w_in = image.shape[:2]
         with run.stage("analyse"):
-            analysis = self.faces.analyse(image, mirror_pose=True)
+            analysis = self.faces.analyse(image)
         count = analysis.face_count
         run.add(within("face_count", count, (1, 1), "no_face" if count == 0 else "multiple_faces"))
         face = analysis.primary
@@ -402,7 +416,8 @@ class _Pipeline:
             encoded = encode_within_budget(out, self.preset.jpeg, self.preset.dpi)
         with run.stage("measure"):
             decoded = cast(Image, cv2.imdecode(np.frombuffer(encoded.data, np.uint8), 1))
-            self._output_checks(decoded, alpha, face.pose.roll, correct)
+            mapped = map_observation(face, layout.affine)
+            self._output_checks(decoded, alpha, mapped, correct, face.pose.roll)
         run.add(
             within(
                 "jpeg_bytes",
@@ -418,9 +433,8 @@ class _Pipeline:
         q, run = self.quality, self.run_state
         minimum = q.min_input_face_px
         run.add(within("face_resolution", face.face_width, (minimum, None), "face_too_small"))
-        yaw, pitch = q.max_yaw_deg, q.max_pitch_deg
-        run.add(within("yaw", face.pose.yaw, (-yaw, yaw), "pose_not_frontal"))
-        run.add(within("pitch", face.pose.pitch, (-pitch, pitch), "pose_not_frontal"))
+        for check in pose_checks(face.pose.yaw, face.pose.pitch, q.max_yaw_deg, q.max_pitch_deg):
+            run.add(check)
         run.add(within("eyes_open", face.eye_openness, (q.min_eye_openness, None), "eyes_closed"))
         run.add(
             within("mouth_closed", face.mouth_openness, (None, q.max_mouth_openness), "mouth_open")
@@ -446,62 +460,75 @@ class _Pipeline:
     def _render(
         self, image: Image, mask: Mask, mask_to_input: FloatArray, layout: Layout
     ) -> tuple[Image, Mask]:
-        """Output picture (background replaced or only cropped) and its alpha, at 1x."""
+        """Output picture (background replaced or only cropped) and its alpha.
+
+        Crop first: only the input rectangle that lands in the photo is touched. A strong
+        reduction (the usual case: a camera face is two to three times the photo's) is done
+        by area averaging first, so the warp that follows is close to 1:1 and does not alias.
+        """
         w, h = self.size
-        k = SUPERSAMPLE
-        affine = layout.affine.copy()
-        big = affine * k
-        big[:, 2] += (k - 1) / 2  # pixel-centre convention at the larger grid
-        # Only the part of the input that lands in the output is resampled.
-        back = invert(big)
-        corners = np.array([[0, 0, 1], [w * k, 0, 1], [0, h * k, 1], [w * k, h * k, 1]], float)
+        affine = layout.affine
+        back = invert(affine)
+        corners = np.array([[-0.5, -0.5, 1], [w, -0.5, 1], [-0.5, h, 1], [w, h, 1]], float)
         pre = corners @ back.T
         h_in, w_in = image.shape[:2]
-        x0 = int(max(0, math.floor(pre[:, 0].min()) - 4))
-        y0 = int(max(0, math.floor(pre[:, 1].min()) - 4))
-        x1 = int(min(w_in, math.ceil(pre[:, 0].max()) + 5))
-        y1 = int(min(h_in, math.ceil(pre[:, 1].max()) + 5))
+        x0 = int(max(0, math.floor(pre[:, 0].min()) - 2))
+        y0 = int(max(0, math.floor(pre[:, 1].min()) - 2))
+        x1 = int(min(w_in, math.ceil(pre[:, 0].max()) + 3))
+        y1 = int(min(h_in, math.ceil(pre[:, 1].max()) + 3))
         sub = image[y0:y1, x0:x1]
         shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
-        sub_to_out = compose(big, invert(shift))
-        scale = layout.scale * k
-        if scale < 0.75 and sub.size:
-            # Strong reduction: shrink with area averaging first, so the warp does not alias.
-            f = scale / 0.9
+        sub_to_out = compose(affine, invert(shift))
+        k = math.floor(1.0 / layout.scale) if layout.scale > 0 else 1
+        if k >= 2 and layout.scale * k >= PRESHRINK_BELOW and sub.size:
+            # Whole blocks of k x k pixels averaged (OpenCV's fast path), then a mild warp.
+            hh, ww = sub.shape[0] - sub.shape[0] % k, sub.shape[1] - sub.shape[1] % k
+            size = (ww // k, hh // k)
+            sub = cast(Image, cv2.resize(sub[:hh, :ww], size, interpolation=cv2.INTER_AREA))
+            f = 1.0 / k
+            shrink = np.array([[f, 0.0, 0.5 * f - 0.5], [0.0, f, 0.5 * f - 0.5]])
+            sub_to_out = compose(sub_to_out, invert(shrink))
+        elif layout.scale < PRESHRINK_BELOW and sub.size:
+            f = layout.scale / 0.9  # leaves a 0.9 reduction to the warp (sharp, no aliasing)
             size = (max(1, round(sub.shape[1] * f)), max(1, round(sub.shape[0] * f)))
             sub = cast(Image, cv2.resize(sub, size, interpolation=cv2.INTER_AREA))
             fx, fy = size[0] / (x1 - x0), size[1] / (y1 - y0)
             shrink = np.array([[fx, 0.0, 0.5 * fx - 0.5], [0.0, fy, 0.5 * fy - 0.5]])
             sub_to_out = compose(sub_to_out, invert(shrink))
         border = cv2.BORDER_REPLICATE
-        img_k = cv2.warpAffine(sub, sub_to_out, (w * k, h * k), flags=cv2.INTER_LINEAR,
-                               borderMode=border)  # fmt: skip
-        mask_k = cv2.warpAffine(
-            mask, compose(big, mask_to_input), (w * k, h * k), flags=cv2.INTER_LINEAR,
+        img = cast(
+            Image,
+            cv2.warpAffine(sub, sub_to_out, (w, h), flags=cv2.INTER_LINEAR, borderMode=border),
+        )
+        warped = cv2.warpAffine(
+            mask, compose(affine, mask_to_input), (w, h), flags=cv2.INTER_LINEAR,
             borderMode=border,
         )  # fmt: skip
-        alpha_k = cast(Mask, np.clip(mask_k, 0.0, 1.0).astype(np.float32))
+        alpha = cast(Mask, np.clip(warped, 0.0, 1.0).astype(np.float32))
         # Beside or above the input there is no picture: background there (the replicated
         # border only serves the body continuing below the bottom edge).
-        h_in, w_in = image.shape[:2]
-        alpha_k[beside_or_above_input(big, w * k, h * k, w_in, h_in)] = 0.0
+        alpha[beside_or_above_input(affine, w, h, w_in, h_in)] = 0.0
         if self.replace and self.refine_edges:
-            alpha_k = refine_alpha(cast(Image, img_k), alpha_k, scale=float(k))
-        img = cast(Image, cv2.resize(img_k, (w, h), interpolation=cv2.INTER_AREA))
-        alpha = cast(Mask, cv2.resize(alpha_k, (w, h), interpolation=cv2.INTER_AREA))
+            alpha = refine_alpha(img, alpha, scale=1.0)
         if self.replace:
             img = composite(img, alpha, self.bg_bgr, decontaminate=self.decontaminate)
         return img, alpha
 
     def _output_checks(
-        self, out: Image, alpha: Mask, roll_measured: float, corrected: bool
+        self, out: Image, alpha: Mask, of: FaceObservation, corrected: bool, measured_roll: float
     ) -> None:
+        """Checks on the photo. ``of`` is the analysed face mapped into the photo."""
         run, q, g = self.run_state, self.quality, self.preset.geometry
         w, h = self.size
-        seen = self.faces.analyse(out)
-        of = seen.primary
-        run.add(within("output_face", int(of is not None), (1, 1), "geometry_not_met"))
-        if of is None:
+        oval = of.landmarks[list(FACE_OVAL), :2]
+        inside = bool(
+            (oval[:, 0] >= -0.5).all()
+            and (oval[:, 0] <= w - 0.5).all()
+            and (oval[:, 1] >= -0.5).all()
+            and (oval[:, 1] <= h - 0.5).all()
+        )
+        run.add(within("output_face", int(inside), (1, 1), "geometry_not_met"))
+        if not inside:
             return
         limit = q.max_roll_deg
         run.add(
@@ -510,7 +537,7 @@ class _Pipeline:
                 of.pose.roll,
                 (-limit, limit),
                 "head_tilted",
-                measured=round(roll_measured, 3),
+                measured=round(measured_roll, 3),
                 corrected="yes" if corrected else "no",
             )
         )
@@ -558,16 +585,29 @@ class _Pipeline:
         run.add(within("background_uniform", bg_std, bg_limit, "background_not_uniform"))
         if self.replace:
             reference = self.bg_bgr
+            others = {
+                name: self.presets.background_bgr(name)
+                for name in self.preset.backgrounds_allowed
+                if name != self.bg_name
+            }
         else:
             bg_pixels = out[alpha < 0.05]
             med = np.median(bg_pixels, axis=0) if len(bg_pixels) else np.full(3, 255.0)
             reference = (int(med[0]), int(med[1]), int(med[2]))
-        center_x = (of.cheek_right[0] + of.cheek_left[0]) / 2
-        distance = clothing_distance(
-            out, alpha, fmask, reference, of.chin[1], of.face_width, center_x
+            others = {}  # the backdrop is what it is: no other colour to offer
+        clothing = clothing_contrast(
+            out,
+            alpha,
+            of.chin[1],
+            of.face_width,
+            reference,
+            max_delta_e=q.clothing_max_delta_e,
+            min_share=q.clothing_min_share,
+            others=others,
         )
-        if distance is not None and distance < q.clothing_warning_distance:
+        if clothing.blends:
             run.warnings.append("clothing_blends_background")
+            self.suggested_backgrounds = clothing.alternatives
 
 
 _default: IdPhotoMaker | None = None

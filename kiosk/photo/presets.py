@@ -139,7 +139,8 @@ class QualityPolicy(_Strict):
     max_background_std: float = Field(ge=0)
     min_input_face_px: float = Field(ge=0)
     second_face_min_relative_size: float = Field(gt=0, le=1)
-    clothing_warning_distance: float = Field(ge=0)
+    clothing_max_delta_e: float = Field(ge=0)
+    clothing_min_share: float = Field(gt=0, le=1)
 
 
 class GuidancePolicy(_Strict):
@@ -155,6 +156,7 @@ class GuidancePolicy(_Strict):
     bright_luminance: float = Field(ge=0, le=255)
     hysteresis: float = Field(ge=0, lt=0.5)
     hysteresis_deg: float = Field(ge=0, le=10)
+    pose_frames: int = Field(ge=1, le=60)
     auto_capture_frames: int = Field(ge=1, le=300)
     countdown_from: int = Field(ge=0, le=10)
     countdown_step_s: float = Field(gt=0, le=10)

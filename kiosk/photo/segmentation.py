@@ -3,7 +3,7 @@
 The mask comes from MediaPipe selfie segmentation (models inside the installed wheel): the
 *general* model (256x256 input) for still photos, the *landscape* model (144x256, about twice
 as fast) for live use. Its mask is coarse (a 256 px grid stretched over the head), so the
-edge is refined where it is used, at twice the output resolution:
+edge is refined where it is used, at the output resolution:
 
 1. a colour guided filter (He, Sun & Tang 2010) re-fits the soft mask to the photo's own
    edges, so hair and shoulders follow the picture rather than the 256 px grid, and the
@@ -13,7 +13,9 @@ edge is refined where it is used, at twice the output resolution:
    (averaged from nearby sure-background pixels) is subtracted before blending onto the new
    one. Without this step a grey rim of the old wall stays around the hair (the "halo").
 
-``bench/photo_pipeline.py --edges`` measures both steps on the corpus.
+``bench/photo_pipeline.py --edges`` measures both steps on the corpus. Rendering at the output
+size (issue 14) instead of at twice that kept both figures: the hair-top edge is 2 rows wide
+(it was 3) and 68 old-wall pixels remain around the head (100 before), median over the corpus.
 
 Threading: like :class:`kiosk.photo.face_analysis.FaceAnalyzer`, a :class:`PersonSegmenter`
 is built once and serves one worker thread at a time (calls are serialised by a lock).
@@ -76,14 +78,6 @@ class PersonSegmenter:
         return cast(Mask, np.clip(mask, 0.0, 1.0))
 
 
-def _box(image: npt.NDArray[np.float32], radius: int) -> npt.NDArray[np.float32]:
-    size = (2 * radius + 1, 2 * radius + 1)
-    return cast(
-        npt.NDArray[np.float32],
-        cv2.boxFilter(image, -1, size, normalize=True, borderType=cv2.BORDER_REFLECT),
-    )
-
-
 def _resize(image: npt.NDArray[np.float32], size: tuple[int, int]) -> npt.NDArray[np.float32]:
     return cast(npt.NDArray[np.float32], cv2.resize(image, size, interpolation=cv2.INTER_LINEAR))
 
@@ -95,48 +89,59 @@ def guided_filter(
 
     ``radius`` in pixels, ``eps`` the regularisation on a 0-1 colour scale (larger: smoother).
     ``subsample`` > 1 computes the linear coefficients on a smaller grid and applies them at
-    full resolution (the "fast guided filter", He & Sun 2015).
+    full resolution (the "fast guided filter", He & Sun 2015). Every plane is kept separate
+    and contiguous: OpenCV's box filter and numpy are several times faster on planes than on
+    interleaved channels.
     """
     h, w = mask.shape
-    full = guide_bgr.astype(np.float32) / 255.0
+    full = guide_bgr.astype(np.float32)
+    full *= np.float32(1.0 / 255.0)
     if subsample > 1:
         small_size = (max(1, w // subsample), max(1, h // subsample))
-        guide = cv2.resize(full, small_size, interpolation=cv2.INTER_AREA)
-        p = cv2.resize(mask.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
+        guide = cast(
+            npt.NDArray[np.float32], cv2.resize(full, small_size, interpolation=cv2.INTER_AREA)
+        )
+        p = cast(
+            Mask, cv2.resize(mask.astype(np.float32), small_size, interpolation=cv2.INTER_AREA)
+        )
         r = max(1, radius // subsample)
     else:
-        guide, p, r = full, mask.astype(np.float32), radius
-    # One box filter over every product needed: I (3), p, I*p (3), I_i*I_j (6).
-    prods = [guide[..., 0], guide[..., 1], guide[..., 2], p]
-    prods += [guide[..., c] * p for c in range(3)]
-    pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-    prods += [guide[..., i] * guide[..., j] for i, j in pairs]
-    means = _box(np.ascontiguousarray(np.stack(prods, axis=-1)), r)
-    mi = [means[..., c] for c in range(3)]
-    mp_ = means[..., 3]
-    cov_ip = [means[..., 4 + c] - mi[c] * mp_ for c in range(3)]
-    var = {pair: means[..., 7 + k] - mi[pair[0]] * mi[pair[1]] for k, pair in enumerate(pairs)}
-    # Inverse of the symmetric 3x3 covariance in closed form (far faster than np.linalg).
-    rr, rg, rb = var[(0, 0)] + eps, var[(0, 1)], var[(0, 2)]
-    gg, gb, bb = var[(1, 1)] + eps, var[(1, 2)], var[(2, 2)] + eps
-    i_rr, i_rg, i_rb = gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb
-    i_gg, i_gb, i_bb = rr * bb - rb * rb, rg * rb - rr * gb, rr * gg - rg * rg
-    inv_det = 1.0 / (rr * i_rr + rg * i_rg + rb * i_rb)
-    c0, c1, c2 = cov_ip
-    a0 = (i_rr * c0 + i_rg * c1 + i_rb * c2) * inv_det
-    a1 = (i_rg * c0 + i_gg * c1 + i_gb * c2) * inv_det
-    a2 = (i_rb * c0 + i_gb * c1 + i_bb * c2) * inv_det
-    b = mp_ - a0 * mi[0] - a1 * mi[1] - a2 * mi[2]
-    coeffs = _box(np.ascontiguousarray(np.stack([a0, a1, a2, b], axis=-1)), r)
-    if subsample > 1:
-        coeffs = _resize(coeffs, (w, h))
-    q = (
-        coeffs[..., 0] * full[..., 0]
-        + coeffs[..., 1] * full[..., 1]
-        + coeffs[..., 2] * full[..., 2]
-        + coeffs[..., 3]
+        guide, p, r = full, np.ascontiguousarray(mask, dtype=np.float32), radius
+    size = (2 * r + 1, 2 * r + 1)
+
+    def box(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return cast(
+            npt.NDArray[np.float32],
+            cv2.boxFilter(x, -1, size, normalize=True, borderType=cv2.BORDER_REFLECT),
+        )
+
+    b, g, r_ = cast(list[npt.NDArray[np.float32]], list(cv2.split(guide)))
+    mb, mg, mr, mp = box(b), box(g), box(r_), box(p)
+    cb, cg, cr = box(b * p) - mb * mp, box(g * p) - mg * mp, box(r_ * p) - mr * mp
+    # Covariance of the colour in the window (+ eps on the diagonal), inverted in closed form.
+    vbb, vgg, vrr = (
+        box(b * b) - mb * mb + eps,
+        box(g * g) - mg * mg + eps,
+        box(r_ * r_) - mr * mr + eps,
     )
-    return cast(Mask, np.clip(q, 0.0, 1.0).astype(np.float32))
+    vbg, vbr, vgr = box(b * g) - mb * mg, box(b * r_) - mb * mr, box(g * r_) - mg * mr
+    i_bb: npt.NDArray[np.float32] = vgg * vrr - vgr * vgr
+    i_bg: npt.NDArray[np.float32] = vgr * vbr - vbg * vrr
+    i_br: npt.NDArray[np.float32] = vbg * vgr - vgg * vbr
+    i_gg: npt.NDArray[np.float32] = vbb * vrr - vbr * vbr
+    i_gr: npt.NDArray[np.float32] = vbg * vbr - vbb * vgr
+    i_rr: npt.NDArray[np.float32] = vbb * vgg - vbg * vbg
+    inv_det = 1.0 / (vbb * i_bb + vbg * i_bg + vbr * i_br)
+    ab = (i_bb * cb + i_bg * cg + i_br * cr) * inv_det
+    ag = (i_bg * cb + i_gg * cg + i_gr * cr) * inv_det
+    ar = (i_br * cb + i_gr * cg + i_rr * cr) * inv_det
+    offset = mp - ab * mb - ag * mg - ar * mr
+    coeffs = [box(ab), box(ag), box(ar), box(offset)]
+    if subsample > 1:
+        coeffs = [_resize(c, (w, h)) for c in coeffs]
+    fb, fg, fr = cast(list[npt.NDArray[np.float32]], list(cv2.split(full)))
+    q = coeffs[0] * fb + coeffs[1] * fg + coeffs[2] * fr + coeffs[3]
+    return cast(Mask, np.clip(q, 0.0, 1.0, out=q))
 
 
 def refine_alpha(
@@ -148,10 +153,12 @@ def refine_alpha(
     coarse mask's ramp (measured: the 10-90 % edge at the top of the head narrows from 6-9 to
     3-4 output pixels), so the top of the hair is where an inspector would see it and no soft
     dark rim remains where hair meets a dark wall. A sure-person core and the sure background
-    are taken from the coarse mask, so a textured wall cannot leak in.
+    are taken from the coarse mask, so a textured wall cannot leak in. The filter's
+    coefficients are computed on a grid of half the picture's resolution (they are smooth by
+    construction) and applied at full resolution: a quarter of the work, edges unchanged.
     """
     radius = max(2, round(4 * scale))
-    subsample = max(1, round(scale))
+    subsample = max(2, round(2 * scale))
     refined = guided_filter(guide_bgr, mask, radius, eps=1e-3, subsample=subsample)
     if gain != 1.0:
         refined = np.clip((refined - 0.5) * gain + 0.5, 0.0, 1.0).astype(np.float32)
@@ -163,17 +170,29 @@ def refine_alpha(
     alpha = refined.copy()
     alpha[core] = 1.0
     alpha[outside] = 0.0
-    # Feather the transition by half a pixel so no stair-steps remain after downsampling.
+    # Feather the transition by half an output pixel so no stair-steps remain.
     return cast(Mask, cv2.GaussianBlur(alpha, (0, 0), sigmaX=0.5 * scale))
 
 
-def _local_mean(
-    image: npt.NDArray[np.float32], weight: npt.NDArray[np.float32], size: int
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Box-filtered weighted sum of ``image`` and of ``weight`` (normalised convolution)."""
-    num = cv2.blur(image * weight[..., None], (size, size))
-    den = cv2.blur(weight, (size, size))
-    return cast(npt.NDArray[np.float32], num), cast(npt.NDArray[np.float32], den)
+def _local_means(
+    image: npt.NDArray[np.float32],
+    weight: npt.NDArray[np.bool_],
+    size: int,
+    ys: npt.NDArray[np.intp],
+    xs: npt.NDArray[np.intp],
+) -> npt.NDArray[np.float32]:
+    """Mean colour of the ``weight`` pixels in a ``size`` window around each (ys, xs)
+    (normalised convolution); NaN where the window holds none."""
+    w = weight.astype(np.float32)
+    stacked = np.empty((*weight.shape, 4), np.float32)
+    np.multiply(image, w[..., None], out=stacked[..., :3])
+    stacked[..., 3] = w
+    sums = cv2.blur(stacked, (size, size))[ys, xs]
+    den = sums[:, 3:4]
+    means = np.full((len(ys), 3), np.nan, np.float32)
+    ok = den[:, 0] > 1e-3
+    means[ok] = sums[ok, :3] / den[ok]
+    return means
 
 
 def composite(
@@ -187,28 +206,37 @@ def composite(
     """``image`` over a flat background colour using ``alpha``, with colour decontamination.
 
     ``window``: side in pixels of the neighbourhood from which the old background colour and
-    the nearby person colour are estimated for each partly transparent pixel.
+    the nearby person colour are estimated for each partly transparent pixel. Only the
+    rectangle around the partly transparent band is decontaminated.
     """
-    img = image_bgr.astype(np.float32)
-    a3 = alpha.astype(np.float32)[..., None]
+    a = np.ascontiguousarray(alpha, dtype=np.float32)
+    backdrop = np.empty_like(image_bgr)
+    backdrop[:] = background_bgr
+    out = cast(Image, cv2.blendLinear(image_bgr, backdrop, a, 1.0 - a))
+    if not decontaminate:
+        return out
+    band = (a > 0.01) & (a < 0.97)
+    ys, xs = np.nonzero(band)
+    if not len(ys):
+        return out
+    h, w = a.shape
+    y0, y1 = max(0, int(ys.min()) - window), min(h, int(ys.max()) + window + 1)
+    x0, x1 = max(0, int(xs.min()) - window), min(w, int(xs.max()) + window + 1)
+    img = image_bgr[y0:y1, x0:x1].astype(np.float32)
+    sub = a[y0:y1, x0:x1]
+    ys, xs = ys - y0, xs - x0
+    bg_mean = _local_means(img, sub < 0.05, window, ys, xs)
+    fg_mean = _local_means(img, sub > 0.95, window, ys, xs)
+    pix = img[ys, xs]
+    ab = sub[ys, xs][:, None]
+    old_bg = np.where(np.isnan(bg_mean), pix, bg_mean)
+    fg_near = np.where(np.isnan(fg_mean), pix, fg_mean)
+    # Solve I = aF + (1-a)B for F where the person dominates; where the pixel is mostly old
+    # background (unstable solve) borrow the nearby person colour.
+    solved = np.clip((pix - (1.0 - ab) * old_bg) / np.maximum(ab, 0.05), 0.0, 255.0)
+    t = np.clip((ab - 0.3) / 0.4, 0.0, 1.0)
+    fg = t * solved + (1.0 - t) * fg_near
     new_bg = np.array(background_bgr, dtype=np.float32)
-    out = img * a3 + new_bg * (1.0 - a3)
-    if decontaminate:
-        band = (alpha > 0.01) & (alpha < 0.97)
-        ys, xs = np.nonzero(band)
-        if len(ys):
-            bg_num, bg_den = _local_mean(img, (alpha < 0.05).astype(np.float32), window)
-            fg_num, fg_den = _local_mean(img, (alpha > 0.95).astype(np.float32), window)
-            pix = img[ys, xs]
-            a = a3[ys, xs]
-            bden = bg_den[ys, xs][:, None]
-            fden = fg_den[ys, xs][:, None]
-            old_bg = np.where(bden > 1e-3, bg_num[ys, xs] / np.maximum(bden, 1e-3), pix)
-            fg_near = np.where(fden > 1e-3, fg_num[ys, xs] / np.maximum(fden, 1e-3), pix)
-            # Solve I = aF + (1-a)B for F where the person dominates; where the pixel is
-            # mostly old background (unstable solve) borrow the nearby person colour.
-            solved = np.clip((pix - (1.0 - a) * old_bg) / np.maximum(a, 0.05), 0.0, 255.0)
-            t = np.clip((a - 0.3) / 0.4, 0.0, 1.0)
-            fg = t * solved + (1.0 - t) * fg_near
-            out[ys, xs] = fg * a + new_bg * (1.0 - a)
-    return cast(Image, np.clip(out + 0.5, 0, 255).astype(np.uint8))
+    mixed = fg * ab + new_bg * (1.0 - ab)
+    out[ys + y0, xs + x0] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    return out

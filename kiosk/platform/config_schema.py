@@ -10,9 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kiosk.platform.application_config import ApplicationConfig
 from kiosk.platform.backend_config import ServiceConfig
 from kiosk.platform.fleet_config import FleetConfig
 from kiosk.platform.points_config import PointsConfig
+from kiosk.platform.requests_config import RequestsConfig
 
 SCHEMA_VERSION = 1
 
@@ -84,12 +86,39 @@ class PrinterConfig(_Strict):
     keep_done_jobs: int = Field(20, ge=0, le=500)
 
 
+class IdCardConfig(_Strict):
+    """The resident ID-card reader (GA 450 on a serial port) or its twin.
+
+    ``scenario`` is what the simulated reader gives: a demo card (valid, long_term, expiring,
+    expired) or an outcome (unreadable, no_card, card_removed, offline).
+    """
+
+    backend: Literal["simulated", "serial"] = "simulated"
+    port: str = "/dev/ttyUSB0"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    scenario: Literal[
+        "valid",
+        "long_term",
+        "expiring",
+        "expired",
+        "unreadable",
+        "no_card",
+        "card_removed",
+        "offline",
+    ] = "valid"
+    read_timeout_s: float = Field(5.0, gt=0, le=60)
+    answer_timeout_s: float = Field(3.0, gt=0, le=30)
+    reconnect_s: float = Field(2.0, gt=0, le=60)
+    poll_s: float = Field(5.0, gt=0, le=300)
+
+
 class DevicesConfig(_Strict):
     """All devices; each defaults to its simulated twin so the product runs anywhere."""
 
     camera: CameraConfig = CameraConfig()
     scanner: ScannerConfig = ScannerConfig()
     printer: PrinterConfig = PrinterConfig()
+    idcard: IdCardConfig = IdCardConfig()
 
 
 class LoggingConfig(_Strict):
@@ -139,7 +168,8 @@ class UiConfig(_Strict):
 class ServicesConfig(_Strict):
     """Feature switches: which services this terminal offers."""
 
-    enabled: list[Literal["id_photo", "violations", "antifraud", "points"]] = [
+    enabled: list[Literal["application", "id_photo", "violations", "antifraud", "points"]] = [
+        "application",
         "id_photo",
         "violations",
         "antifraud",
@@ -198,6 +228,8 @@ class KioskConfig(_Strict):
     photo: PhotoConfig = PhotoConfig()
     fleet: FleetConfig = FleetConfig()
     points: PointsConfig = PointsConfig()
+    application: ApplicationConfig = ApplicationConfig()
+    requests: RequestsConfig = RequestsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @field_validator("schema_version")

@@ -10,6 +10,7 @@ import platform
 import threading
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ from kiosk.platform.state_files import check_sqlite
 
 if TYPE_CHECKING:
     from devices.camera import Camera
+    from devices.idcard.reader import IdCardReader
+    from devices.idcard.settings import IdCardSettings
     from devices.printer.device import Printer
     from devices.receipt.document import PaperProfile
     from devices.scanner import Scanner, ScanSource
@@ -60,6 +63,35 @@ def build_printer_from(config: KioskConfig, data_dir: Path) -> Printer:
     return build_printer(settings, jobs, paper_profile(p))
 
 
+def idcard_settings(config: KioskConfig) -> IdCardSettings:
+    """The ID-card reader's settings from ``[devices.idcard]``."""
+    from devices.idcard.settings import IdCardSettings
+
+    c = config.devices.idcard
+    return IdCardSettings(
+        backend=c.backend,
+        port=c.port,
+        baudrate=c.baud,
+        scenario=c.scenario,
+        read_timeout_s=c.read_timeout_s,
+        answer_timeout_s=c.answer_timeout_s,
+        reconnect_s=c.reconnect_s,
+        poll_interval_s=c.poll_s,
+    )
+
+
+def build_idcard_reader_from(
+    config: KioskConfig, today: Callable[[], date] = date.today
+) -> IdCardReader:
+    """The configured ID-card reader; ``today`` dates the simulated reader's demo cards."""
+    from devices.idcard.build import build_idcard_reader
+
+    return build_idcard_reader(idcard_settings(config), today=today)
+
+
+_Devices = tuple["Camera", "Scanner", "Printer", "IdCardReader"]
+
+
 class DeviceSet:
     """The terminal's devices, started and stopped together.
 
@@ -68,12 +100,12 @@ class DeviceSet:
     devices were never built does nothing.
     """
 
-    def __init__(self, build: Callable[[], tuple[Camera, Scanner, Printer]]) -> None:
+    def __init__(self, build: Callable[[], _Devices]) -> None:
         self._build = build
-        self._devices: tuple[Camera, Scanner, Printer] | None = None
+        self._devices: _Devices | None = None
         self._lock = threading.Lock()
 
-    def _built(self) -> tuple[Camera, Scanner, Printer]:
+    def _built(self) -> _Devices:
         with self._lock:
             if self._devices is None:
                 self._devices = self._build()
@@ -94,17 +126,23 @@ class DeviceSet:
         """The receipt printer."""
         return self._built()[2]
 
+    @property
+    def idcard(self) -> IdCardReader:
+        """The resident ID-card reader."""
+        return self._built()[3]
+
     def all(self) -> dict[str, HealthPublisher]:
         """Each device by name."""
-        camera, scanner, printer = self._built()
-        return {"camera": camera, "scanner": scanner, "printer": printer}
+        camera, scanner, printer, idcard = self._built()
+        return {"camera": camera, "scanner": scanner, "printer": printer, "idcard": idcard}
 
     def start(self) -> None:
         """Starts every device's thread."""
-        camera, scanner, printer = self._built()
+        camera, scanner, printer, idcard = self._built()
         camera.start()
         scanner.start()
         printer.start()
+        idcard.start()
 
     def stop(self) -> None:
         """Stops every device; returns when their threads are gone."""
@@ -112,26 +150,35 @@ class DeviceSet:
             devices = self._devices
         if devices is None:
             return
-        camera, scanner, printer = devices
+        camera, scanner, printer, idcard = devices
         scanner.stop()
         camera.stop()
         printer.stop()
+        idcard.stop()
 
 
 def build_devices(
-    config: KioskConfig, data_dir: Path, *, monotonic: Callable[[], float] = time.monotonic
+    config: KioskConfig,
+    data_dir: Path,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+    today: Callable[[], date] = date.today,
 ) -> DeviceSet:
     """Every device named in ``config``, built when first used (not started).
 
-    ``monotonic`` is the clock of time-based device rules (the scanner's fold window): the
-    kiosk's clock, so tests with a fake clock move it instead of waiting.
+    ``monotonic`` is the clock of time-based device rules (the scanner's fold window) and
+    ``today`` the calendar of the simulated ID cards' validity: the kiosk's clock, so tests
+    with a fake clock move it instead of waiting.
     """
-    return DeviceSet(lambda: _build_all(config, data_dir, monotonic))
+    return DeviceSet(lambda: _build_all(config, data_dir, monotonic, today))
 
 
 def _build_all(
-    config: KioskConfig, data_dir: Path, monotonic: Callable[[], float]
-) -> tuple[Camera, Scanner, Printer]:
+    config: KioskConfig,
+    data_dir: Path,
+    monotonic: Callable[[], float],
+    today: Callable[[], date] = date.today,
+) -> _Devices:
     from devices.camera import build_camera
     from devices.decoders import make_decoder
     from devices.scanner import (
@@ -183,7 +230,8 @@ def _build_all(
         max_payload_bytes=sc.max_payload_bytes,
         clock=monotonic,
     )
-    return camera, scanner, build_printer_from(config, data_dir)
+    printer = build_printer_from(config, data_dir)
+    return camera, scanner, printer, build_idcard_reader_from(config, today)
 
 
 def _backend(config: KioskConfig, name: str) -> str:
@@ -191,6 +239,8 @@ def _backend(config: KioskConfig, name: str) -> str:
         return config.devices.camera.backend
     if name == "scanner":
         return "+".join(config.devices.scanner.sources)
+    if name == "idcard":
+        return config.devices.idcard.backend
     return config.devices.printer.backend
 
 

@@ -56,8 +56,26 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+_CONNECTION_LOST = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError, BrokenPipeError)
+
+
+class _Retry(Retry):
+    """urllib3's retry, counting a connection lost mid-handshake as a connection error
+    (retried like any other), while a certificate that does not verify is not retried."""
+
+    def _is_connection_error(self, err: Exception) -> bool:
+        return super()._is_connection_error(err) or _lost_connection(err)
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    chain = _causes(exc)
+    return any(isinstance(e, _CONNECTION_LOST) for e in chain) and not any(
+        isinstance(e, ssl.SSLCertVerificationError) for e in chain
+    )
+
+
 def _retry(config: ServiceConfig) -> Retry:
-    return Retry(
+    return _Retry(
         total=config.retries,
         connect=config.retries,
         read=min(1, config.retries),  # a dropped keep-alive connection; a timeout once more
@@ -99,6 +117,10 @@ def classify_transport_error(exc: requests.RequestException) -> ServiceError:
     def has(*types: type[BaseException]) -> bool:
         return any(isinstance(e, types) for e in chain)
 
+    if _lost_connection(exc):
+        # the connection dropped mid-handshake (a flaky network), not a certificate that
+        # does not verify: as retryable as any other dropped connection
+        return ServiceUnreachable(f"connection lost: {type(exc).__name__}")
     if has(requests.exceptions.SSLError, ssl.SSLError, urllib3.exceptions.SSLError):
         reason = next((str(e) for e in chain if isinstance(e, ssl.SSLError)), str(exc))
         return ServiceTlsError(f"TLS failed: {reason}")

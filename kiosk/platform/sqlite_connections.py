@@ -30,8 +30,10 @@ class ThreadConnections:
         synchronous: Literal["FULL", "NORMAL"],
         timeout_s: float,
         name: str = "store",
+        pragmas: Sequence[str] = (),
     ) -> None:
         self.path, self.synchronous, self.timeout_s, self.name = path, synchronous, timeout_s, name
+        self.pragmas = tuple(pragmas)  # more ``PRAGMA x=y`` for every connection
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -47,6 +49,8 @@ class ThreadConnections:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
+            for pragma in self.pragmas:
+                conn.execute(f"PRAGMA {pragma}")
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open {self.path.name}: {e}") from e
         self._connections.append(conn)

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk.framework.clock import Clock
+from kiosk.platform.database import Database
 from kiosk.platform.points_config import PointsConfig
 from kiosk.platform.project import CONFIG_DIR
 from kiosk.points.catalogue import DEFAULT_CATALOGUE, CatalogueSpec, load_catalogue_spec
@@ -56,7 +57,7 @@ def load_demo_members(path: Path = DEMO_MEMBERS) -> DemoMembers:
 
 
 def open_demo_ledger(
-    path: Path,
+    path: Path | Database,
     config: PointsConfig | None = None,
     clock: Clock | None = None,
     *,
@@ -64,8 +65,9 @@ def open_demo_ledger(
     members: DemoMembers | None = None,
     expiry_terminal: str | None = None,
 ) -> Ledger:
-    """Opens (creating) the ledger at ``path`` ready to serve: the catalogue synced (the
-    packaged one by default), the demo members seeded if it has none and, with
+    """Opens (creating) the ledger at ``path`` (a SQLite file or a database) ready to
+    serve: the catalogue synced (the packaged one by default), the demo members seeded if
+    it has none and, with
     ``expiry_terminal``, an expiry run in its name. Closed again if any step fails."""
     ledger = Ledger(path, config, clock)
     try:

@@ -44,7 +44,7 @@ from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_id_number, mask_plate
 from kiosk.framework.receipts import service_receipt
 from kiosk.platform.service_errors import InvalidQuery, NotMatched, ServiceError, ServiceTimeout
-from kiosk.violations.id_numbers import validate_id_number
+from kiosk.framework.id_numbers import validate_id_number
 from kiosk.violations.plates import (
     PLATE_TYPES,
     Ambiguity,

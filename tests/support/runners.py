@@ -34,3 +34,8 @@ class ManualRunner:
             on_failure(e)
             return
         on_success(value)
+
+    def run_all(self) -> None:
+        """Runs every job waiting, including any the answers start."""
+        while self.jobs:
+            self.run_next()

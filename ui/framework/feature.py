@@ -60,7 +60,8 @@ class Host(Protocol):
         ...
 
     def attach_flow(self, flow: Flow[Any], home_screen: str | None = "home") -> None:
-        """Follows a flow: failsafe, the end of the flow, session activity."""
+        """Follows a flow: failsafe, the end of the flow, session activity. Attaching a flow
+        again (back from another service's part) makes it the current one again."""
         ...
 
     def print_receipt(self, receipt: Receipt) -> None:
@@ -133,11 +134,13 @@ class Feature:
         *,
         entered: StateListener,
         finished: FinishListener | None = None,
+        home: str | None = "home",
     ) -> None:
         """Starts ``flow`` on ``screen`` for this visit: the session's end wipes it, the shell
         follows it (failsafe, end of the flow), and the feature hears each state it enters.
         When the flow ends, ``finished`` runs, then the feature forgets the flow and the
-        screen is wiped."""
+        screen is wiped; the shell then shows ``home`` (None: ``finished`` decides, as when
+        the flow is one part of another service's)."""
 
         def on_enter(f: Flow[Any], old: str, new: str) -> None:
             entered(f, old, new)
@@ -155,7 +158,7 @@ class Feature:
         flow.flow_did_enter_state.append(on_enter)
         flow.flow_did_finish.append(ended)
         self.end_with_session(flow)
-        self.host.attach_flow(flow)
+        self.host.attach_flow(flow, home)
         screen.bind(flow)
         self.host.show_screen(screen.name)
         flow.start()

@@ -137,6 +137,29 @@ class IdPhotoFeature(Feature):
 
     def start(self) -> None:
         """A resident chose the service."""
+        flow = self._new_flow()
+        self.flow = flow
+        self.run_flow(flow, self.screen, entered=self._entered, finished=self._finished)
+
+    def take_photo(self, preset: str, done: Callable[[bytes | None], None]) -> None:
+        """The photo steps for another service (the ID-card application): consent, the
+        camera, the checks, with ``preset`` fixed. The confirmed JPEG goes to ``done``, and
+        nothing is submitted or printed here; ``done(None)`` if the resident left."""
+        taken: list[bytes] = []
+        flow = self._new_flow(fixed_preset=preset, deliver=taken.append)
+
+        def finished(_flow: Flow[Any], outcome: str) -> None:
+            self._stop_live()
+            photo = taken[0] if outcome == "completed" and taken else None
+            taken.clear()
+            done(photo)
+
+        self.flow = flow
+        self.run_flow(flow, self.screen, entered=self._entered, finished=finished, home=None)
+
+    def _new_flow(
+        self, *, fixed_preset: str = "", deliver: Callable[[bytes], None] | None = None
+    ) -> IdPhotoFlow:
         ctx = self.host.ctx
         flow = IdPhotoFlow(
             ctx.clock,
@@ -148,10 +171,11 @@ class IdPhotoFeature(Feature):
             runner=self.host.runner,
             terminal_id=ctx.config.terminal.id,
             nobody_help_s=ctx.config.photo.nobody_help_s,
+            fixed_preset=fixed_preset,
+            deliver=deliver,
         )
         flow.staff_hint = dict(ctx.config.ui.staff_hint)
-        self.flow = flow
-        self.run_flow(flow, self.screen, entered=self._entered, finished=self._finished)
+        return flow
 
     def _entered(self, flow: Flow[Any], old: str, new: str) -> None:
         assert isinstance(flow, IdPhotoFlow)

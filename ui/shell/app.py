@@ -26,6 +26,7 @@ from kiosk.app import AppContext, build_context
 from kiosk.platform.crash_guard import CrashGuard
 from kiosk.platform.log_setup import setup_logging
 from kiosk.platform.watchdog import SystemdNotifier
+from ui.framework.text_entry.input_method import prepare_input_method
 from ui.shell.window import Shell
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def run_app(args: argparse.Namespace) -> int:
     ctx.safe_mode = guard.begin()
     if ctx.safe_mode:
         log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
+    prepare_input_method()  # Qt Virtual Keyboard's pinyin: chosen before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     shell = Shell(ctx, defer_features=True)

@@ -7,6 +7,7 @@ shell shows them, turns touches and scans into events, and speaks each screen's 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,7 @@ class Shell(QMainWindow):
         self.elder = False
         self.restart_pending = ""
         self.flow: Flow[Any] | None = None
+        self._attached: weakref.WeakSet[Flow[Any]] = weakref.WeakSet()
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.hint = config.ui.staff_hint
@@ -401,7 +403,12 @@ class Shell(QMainWindow):
 
     def attach_flow(self, flow: Flow[Any], home_screen: str | None = "home") -> None:
         """Follows a running flow: its failsafe shows the apology; its end goes to
-        ``home_screen`` (None: the service's controller decides)."""
+        ``home_screen`` (None: the service's controller decides). A flow attached again
+        (back from a part another feature ran) is only made the current one again."""
+        if flow in self._attached:
+            self.flow = flow
+            return
+        self._attached.add(flow)
 
         def on_state(_flow: Flow[Any], _old: str, new: str) -> None:
             self.ctx.sessions.activity()

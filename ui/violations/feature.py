@@ -23,6 +23,7 @@ class ViolationsFeature(Feature):
     def __init__(self, host: Host) -> None:
         super().__init__(host)
         self.screen = ViolationsScreen()
+        self.screen.speak = self._say
         self.add_screen(self.screen)
         self.flow: ViolationsFlow | None = None
 
@@ -45,3 +46,9 @@ class ViolationsFeature(Feature):
         assert isinstance(flow, ViolationsFlow)
         self.screen.show_flow()
         self.speak()
+
+    def _say(self, text: str) -> None:
+        """Speaks a text of the screen's own (the name entry's "how to write") when voice
+        prompts are on."""
+        if self.host.voice_on():
+            self.host.ctx.voice.say(text, self.host.language)

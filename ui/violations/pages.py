@@ -3,17 +3,16 @@ they hold no rules (eligibility, plates, errors all come from ``kiosk``)."""
 
 from __future__ import annotations
 
-from io import BytesIO
+from collections.abc import Callable
 from typing import Any
 
-import qrcode
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
     QScroller,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,8 +22,10 @@ from kiosk.violations.flow import RecordView, ViolationsFlow
 from kiosk.violations.regions import SecretKind
 from ui.framework.flow_screen import ChoiceGridPage, FlowPage, Send
 from ui.framework.screen import button, clear_layout, label
+from ui.framework.text_entry.entry import FieldKind, TextEntry
+from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 from ui.framework.widgets.card_button import CardButton
-from ui.violations.plate_keyboard import PlateKeyboard
+from ui.framework.widgets.qr import qr_pixmap
 
 
 def yuan(fen: int | None, language: str) -> str:
@@ -40,16 +41,6 @@ def points(value: int | None, language: str) -> str:
     if value is None:
         return tr("violations.value.unknown", language)
     return tr("violations.value.points", language, points=value)
-
-
-def qr_pixmap(data: str, size: int = 320) -> QPixmap:
-    """A QR code as a pixmap (for the payment hand-off)."""
-    image = qrcode.make(data, box_size=10, border=4)
-    buffer = BytesIO()
-    image.save(buffer, format="PNG")
-    pixmap = QPixmap()
-    pixmap.loadFromData(buffer.getvalue(), "PNG")
-    return pixmap.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio)
 
 
 class Page(FlowPage):
@@ -179,23 +170,73 @@ class PlateEntryPage(EntryPage):
 
 
 class SecretPage(EntryPage):
-    """The region's extra secret (engine number, VIN digits); names cannot be typed here."""
+    """The region's extra secret: engine number or VIN digits on the plate keyboard, or the
+    owner's name through the text-entry component (pinyin or handwriting)."""
 
     state = "secret"
     keyboard_mode = "alnum"
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.name_entry: TextEntry | None = None  # made the first time a region asks a name
+        self.elder = False
+        self.say: Callable[[str], None] | None = None
 
     def show_flow(self, flow: ViolationsFlow) -> None:
         kind = flow.secret_kind
         self.title.setText(self.t(kind.prompt_key))
         name_needed = kind is SecretKind.OWNER_NAME
-        # A name needs a Chinese input method this terminal does not have yet: say so.
-        self.hint.setText(self.t("violations.secret.owner_name_unsupported") if name_needed else "")
+        self.hint.setText("")
         self.keyboard.setVisible(not name_needed)
         self.field.setVisible(not name_needed)
         self.next.setVisible(not name_needed)
         self.next.setText(self.t("violations.action.search"))
         self.problem.setText(self.t(flow.secret_problem) if flow.secret_problem else "")
+        if name_needed:
+            entry = self._name_entry()
+            entry.retranslate(self.language)
+            stack = self.parentWidget()
+            arriving = not isinstance(stack, QStackedWidget) or stack.currentWidget() is not self
+            if arriving or not entry.isVisibleTo(self):
+                entry.show()
+                # the shell speaks the screen's prompt, which is the entry's (screen.py)
+                entry.open(flow.data.secret, prompt_key=kind.prompt_key, announce=False)
+        elif self.name_entry is not None:
+            self.name_entry.hide()
+        self.box.setStretch(self.box.count() - 1, 0 if name_needed else 1)
         self._show()
+
+    def _name_entry(self) -> TextEntry:
+        if self.name_entry is None:
+            entry = TextEntry(
+                FieldKind.NAME,
+                elder_mode=self.elder,
+                language=self.language,
+                on_done=lambda text: self.send("submit", text=text),
+                on_cancel=lambda: self.send("back"),
+                speak=lambda text: self.say(text) if self.say is not None else None,
+            )
+            entry.setObjectName("viol_owner_name")
+            self.box.insertWidget(self.box.indexOf(self.keyboard) + 1, entry, 1)
+            self.name_entry = entry
+        return self.name_entry
+
+    def set_elder(self, elder: bool) -> None:
+        """Elder mode: the name entry opens on the handwriting pad, with large candidates."""
+        self.elder = elder
+        if self.name_entry is not None:
+            self.name_entry.set_elder(elder)
+
+    def prompt_text(self) -> str:
+        """The name entry's prompt (with how to use its method), or "" when it is not shown."""
+        entry = self.name_entry
+        return entry.prompt_text() if entry is not None and entry.isVisibleTo(self) else ""
+
+    def wipe(self) -> None:
+        super().wipe()
+        if self.name_entry is not None:
+            self.name_entry.wipe()
+            self.name_entry.hide()
 
 
 class LicencePage(Page):

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ui.framework.flow_screen import FlowScreen
-from ui.violations.pages import PAGES
+from ui.violations.pages import PAGES, SecretPage
 
 ENTRY_STATES = ("plate_entry", "secret", "licence_entry", "plate_confirm")
 
 
 class ViolationsScreen(FlowScreen):
-    """Renders a ``ViolationsFlow``; every touch becomes a flow event."""
+    """Renders a ``ViolationsFlow``; every touch becomes a flow event.
+
+    Attributes:
+        speak: says a text when voice prompts are on (the feature sets it); the owner-name
+            entry speaks through it when the resident switches input methods.
+    """
 
     name = "violations"
     title_key = "violations.title"
     home_key = "violations.home"
     home_name = "viol_home"
     pages_types = PAGES
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.speak: Callable[[str], None] | None = None
+        self.secret_page.say = lambda text: self.speak(text) if self.speak is not None else None
+
+    @property
+    def secret_page(self) -> SecretPage:
+        page = self.pages["secret"]
+        assert isinstance(page, SecretPage)
+        return page
 
     def show_flow(self) -> None:
         flow = self.flow
@@ -24,3 +42,14 @@ class ViolationsScreen(FlowScreen):
             for state in ENTRY_STATES:
                 self.pages[state].wipe()
         super().show_flow()
+
+    def prompt_text(self) -> str:
+        """The owner-name entry's prompt while it is on show, else the state's."""
+        if self.flow is not None and self.flow.state == "secret":
+            entry_prompt = self.secret_page.prompt_text()
+            if entry_prompt:
+                return entry_prompt
+        return super().prompt_text()
+
+    def set_elder(self, elder: bool) -> None:
+        self.secret_page.set_elder(elder)

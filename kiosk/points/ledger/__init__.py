@@ -1,4 +1,6 @@
-"""The points ledger in SQLite: every rule of volunteer points, each write one transaction.
+"""The points ledger: every rule of volunteer points, each write one transaction, on SQLite
+(the kiosk's local back end, an embedded center) or PostgreSQL (a city's center, shared by
+several app servers; see :mod:`kiosk.platform.database`).
 
 - **Append-only.** ``entries`` rows are never updated or deleted (triggers refuse it). A
   member's balance is the sum of their entries: ``available`` and ``held`` columns.
@@ -11,17 +13,20 @@
   key with other parameters raises :class:`IdempotencyKeyReused`. Every entry also has its
   own unique key (``redeem:<request key>``, ``post:<code>``, ``void:<code>``, ...), so no
   request and no voucher can be charged, posted or returned twice.
-- **Durable.** WAL with ``synchronous=FULL`` (a commit survives a power cut), writes under
-  ``BEGIN IMMEDIATE`` (one writer at a time, decided before reading the balance), numbered
-  migrations recorded in ``PRAGMA user_version`` (a newer file is refused).
+- **Durable.** SQLite: WAL with ``synchronous=FULL`` (a commit survives a power cut), writes
+  under ``BEGIN IMMEDIATE`` (one writer at a time, decided before reading the balance).
+  PostgreSQL: SERIALIZABLE transactions, each write's body run again on a serialization
+  failure, so concurrent writes from several processes behave as if one at a time, and the
+  same guards as triggers. Numbered migrations, a newer schema refused.
 - **Traceable.** Every entry names its terminal; post, void and adjust name the staff member
   (``resident`` for a resident's own cancellation, ``system`` for expiry).
 
-One connection per thread; :meth:`Ledger.close` closes them all.
+SQLite: one connection per thread; :meth:`Ledger.close` closes them all. PostgreSQL: the
+center's pool.
 
 The parts, one concern each:
 
-- :mod:`.schema`: tables, migrations, column lists; :mod:`.store`: connections,
+- :mod:`.schema`: tables, migrations, column lists; :mod:`.store`: the database,
   transactions and the idempotent write; :mod:`.idempotency`: keys and stored answers;
 - :mod:`.accounts`: member rows and entries; :mod:`.limits`: per-member item limits;
 - :mod:`.members`, :mod:`.stock`, :mod:`.vouchers`, :mod:`.earnings`, :mod:`.expiry`,
@@ -54,10 +59,12 @@ __all__ = [
 
 
 class Ledger(Members, Stock, Vouchers, Earnings, Expiry, Checks):
-    """The SQLite ledger. Thread-safe: one connection per thread.
+    """The ledger on SQLite (``Ledger(path)``) or on a center's database (``Ledger(db)``).
+    Thread-safe.
 
     Attributes:
-        path: the database file.
+        db: the database.
+        path: the SQLite file, if the ledger is one.
         config: the points policy the rules follow.
         clock: local time for entries, limits (per day, per month) and expiry.
     """

@@ -6,11 +6,11 @@ stores it. These functions work inside whatever transaction the caller holds.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from kiosk.platform.database import Connection
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import UnknownMember
 from kiosk.points.ledger.schema import ENTRY_COLUMNS, iso, row_fields
@@ -24,7 +24,7 @@ def check_member_id(member_id: str) -> str:
     return member_id
 
 
-def member_row(c: sqlite3.Connection, member_id: str) -> tuple[Any, ...]:
+def member_row(c: Connection, member_id: str) -> tuple[Any, ...]:
     """(id, name, card_no, active) of an active member, else :class:`UnknownMember`."""
     row = c.execute(
         "SELECT id, name, card_no, active FROM members WHERE id = ?", (member_id,)
@@ -34,7 +34,7 @@ def member_row(c: sqlite3.Connection, member_id: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def balance_of(c: sqlite3.Connection, member_id: str) -> Balance:
+def balance_of(c: Connection, member_id: str) -> Balance:
     """A member's balance, summed from the entries."""
     row = c.execute(
         "SELECT COALESCE(SUM(available), 0), COALESCE(SUM(held), 0) FROM entries"
@@ -49,14 +49,14 @@ def entry_from_row(r: Sequence[Any]) -> LedgerEntry:
     return LedgerEntry.model_validate(row_fields(ENTRY_COLUMNS, r))
 
 
-def entry_by_id(c: sqlite3.Connection, entry_id: int) -> LedgerEntry:
+def entry_by_id(c: Connection, entry_id: int) -> LedgerEntry:
     """The entry with this id (which exists)."""
     r = c.execute(f"SELECT {ENTRY_COLUMNS} FROM entries WHERE id = ?", (entry_id,)).fetchone()
     return entry_from_row(r)
 
 
 def insert_entry(
-    c: sqlite3.Connection,
+    c: Connection,
     key: str,
     kind: EntryKind,
     member_id: str,
@@ -75,9 +75,10 @@ def insert_entry(
     The database refuses a second entry with the same key, and any entry that would take
     the member's available or held sum below zero.
     """
-    cur = c.execute(
+    row = c.execute(
         "INSERT INTO entries (idem_key, kind, member_id, available, held, hours_centi,"
-        " reason, voucher_code, terminal, staff, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " reason, voucher_code, terminal, staff, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (
             key,
             kind.value,
@@ -91,6 +92,5 @@ def insert_entry(
             staff,
             iso(at),
         ),
-    )
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+    ).fetchone()
+    return int(row[0])

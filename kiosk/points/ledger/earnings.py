@@ -3,11 +3,11 @@ may make), staff credits (service hours) and adjustments."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from kiosk.platform.database import Connection
 from kiosk.platform.points_config import QUIZ_REASON
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import EarnNotAllowed, NotEnoughPoints
@@ -23,7 +23,7 @@ from kiosk.points.ledger.schema import iso
 from kiosk.points.ledger.store import LedgerStore
 from kiosk.points.model import EarnAnswer, EntryKind, LedgerEntry
 
-EntryAction = Callable[[sqlite3.Connection, datetime], int]
+EntryAction = Callable[[Connection, datetime], int]
 """An entry write's body: runs inside the transaction at ``now``; returns the entry id."""
 
 
@@ -53,7 +53,7 @@ class Earnings(LedgerStore):
         if reason != QUIZ_REASON or not 1 <= points <= cap:
             raise EarnNotAllowed(f"kiosks may credit only {QUIZ_REASON} up to {cap} a day")
 
-        def action(c: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+        def action(c: Connection, now: datetime) -> dict[str, Any]:
             member_row(c, member_id)
             start = datetime.combine(now.date(), time())
             earlier = c.execute(
@@ -92,7 +92,7 @@ class Earnings(LedgerStore):
     ) -> Replayed[LedgerEntry]:
         """An idempotent write answered with the entry ``action`` appended."""
 
-        def write(c: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+        def write(c: Connection, now: datetime) -> dict[str, Any]:
             return entry_by_id(c, action(c, now)).model_dump(mode="json")
 
         result, replayed, _ = self._idempotent(op, key, params, terminal, write)
@@ -115,7 +115,7 @@ class Earnings(LedgerStore):
         if points < 0 or hours_centi < 0 or (points == 0 and hours_centi == 0):
             raise InvalidQuery("nothing to credit", field="points")
 
-        def action(c: sqlite3.Connection, now: datetime) -> int:
+        def action(c: Connection, now: datetime) -> int:
             member_row(c, member_id)
             return insert_entry(
                 c,
@@ -150,7 +150,7 @@ class Earnings(LedgerStore):
         if not staff.strip():
             raise InvalidQuery("an adjustment names the staff member", field="staff")
 
-        def action(c: sqlite3.Connection, now: datetime) -> int:
+        def action(c: Connection, now: datetime) -> int:
             member_row(c, member_id)
             if points < 0 and -points > balance_of(c, member_id).available:
                 raise NotEnoughPoints("the adjustment exceeds the available points")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from kiosk.platform.database import Connection
 from kiosk.platform.points_config import PointsConfig
 from kiosk.points.ledger.accounts import insert_entry
 from kiosk.points.ledger.store import LedgerStore
@@ -50,45 +51,70 @@ class Expiry(LedgerStore):
         expired: dict[str, int] = {}
         if self.config.expiry == "never":
             return ExpiryReport(tuple(vouchers), expired)
-        with self.transaction() as c:
-            now = self.clock.now()
-            today = now.date()
-            members = [r[0] for r in c.execute("SELECT id FROM members").fetchall()]
-            for member_id in members:
-                due_credits = 0
-                for at, amount in c.execute(
-                    "SELECT at, available FROM entries WHERE member_id = ?"
-                    " AND (kind = 'earn' OR (kind = 'adjust' AND available > 0))",
-                    (member_id,),
-                ).fetchall():
-                    until = expiry_date(datetime.fromisoformat(at).date(), self.config)
-                    if until is not None and until <= today:
-                        due_credits += int(amount)
-                if due_credits == 0:
-                    continue
-                spent, gone = c.execute(
-                    "SELECT"
-                    " COALESCE(-SUM(CASE WHEN kind IN ('hold', 'void')"
-                    "   OR (kind = 'adjust' AND available < 0) THEN available END), 0),"
-                    " COALESCE(-SUM(CASE WHEN kind = 'expire' THEN available END), 0)"
-                    " FROM entries WHERE member_id = ?",
-                    (member_id,),
-                ).fetchone()
-                due = due_credits - int(spent) - int(gone)
-                if due <= 0:
-                    continue
-                insert_entry(
-                    c,
-                    f"expire:{member_id}:{today.isoformat()}:{gone}",
-                    EntryKind.EXPIRE,
-                    member_id,
-                    -due,
-                    0,
-                    reason=f"expiry_{self.config.expiry}",
-                    terminal=terminal,
-                    at=now,
-                )
-                expired[member_id] = due
+        today = self.clock.now().date()
+        with self.db.read() as c:  # members with credits old enough (a cheap first cut)
+            candidates = [
+                r[0]
+                for r in c.execute(
+                    "SELECT DISTINCT member_id FROM entries WHERE at < ?"
+                    " AND (kind = 'earn' OR (kind = 'adjust' AND available > 0))"
+                    " ORDER BY member_id",
+                    (self._credits_due_before(today),),
+                ).fetchall()
+            ]
+        if candidates:
+            expired = self._write(lambda c: self._expire_points(c, candidates, terminal))
         if expired:
             log.info("expired points of %d members", len(expired))
         return ExpiryReport(tuple(vouchers), expired)
+
+    def _credits_due_before(self, today: date) -> str:
+        """A day such that every credit due by ``today`` was earned before it (with slack:
+        the exact date is checked per credit)."""
+        if self.config.expiry == "end_of_year":
+            return date(today.year, 1, 1).isoformat()
+        back = today.year - self.config.expiry_years
+        earlier = today.replace(year=back, day=min(today.day, 28))
+        return (earlier + timedelta(days=4)).isoformat()
+
+    def _expire_points(self, c: Connection, members: list[str], terminal: str) -> dict[str, int]:
+        """Appends the expiry entries that are due for ``members`` (one transaction)."""
+        expired: dict[str, int] = {}
+        now = self.clock.now()
+        today = now.date()
+        for member_id in members:
+            due_credits = 0
+            for at, amount in c.execute(
+                "SELECT at, available FROM entries WHERE member_id = ?"
+                " AND (kind = 'earn' OR (kind = 'adjust' AND available > 0))",
+                (member_id,),
+            ).fetchall():
+                until = expiry_date(datetime.fromisoformat(at).date(), self.config)
+                if until is not None and until <= today:
+                    due_credits += int(amount)
+            if due_credits == 0:
+                continue
+            spent, gone = c.execute(
+                "SELECT"
+                " COALESCE(-SUM(CASE WHEN kind IN ('hold', 'void')"
+                "   OR (kind = 'adjust' AND available < 0) THEN available END), 0),"
+                " COALESCE(-SUM(CASE WHEN kind = 'expire' THEN available END), 0)"
+                " FROM entries WHERE member_id = ?",
+                (member_id,),
+            ).fetchone()
+            due = due_credits - int(spent) - int(gone)
+            if due <= 0:
+                continue
+            insert_entry(
+                c,
+                f"expire:{member_id}:{today.isoformat()}:{gone}",
+                EntryKind.EXPIRE,
+                member_id,
+                -due,
+                0,
+                reason=f"expiry_{self.config.expiry}",
+                terminal=terminal,
+                at=now,
+            )
+            expired[member_id] = due
+        return expired

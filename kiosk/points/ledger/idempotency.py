@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.platform.database import Connection
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import IdempotencyKeyReused
 from kiosk.points.ledger.schema import iso
@@ -55,7 +55,7 @@ def fingerprint(op: str, params: dict[str, Any]) -> str:
 
 
 def stored_answer(
-    c: sqlite3.Connection, key: str, op: str, digest: str, terminal: str
+    c: Connection, key: str, op: str, digest: str, terminal: str
 ) -> StoredAnswer | None:
     """The answer already given for ``key``, or None for a new key.
 
@@ -81,7 +81,7 @@ def stored_answer(
 
 
 def store_answer(
-    c: sqlite3.Connection,
+    c: Connection,
     key: str,
     op: str,
     digest: str,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from kiosk.platform.database import Connection
 from kiosk.platform.points_config import ItemLimits, PointsConfig
 
 
@@ -18,7 +18,7 @@ def item_limits(config: PointsConfig, row: Sequence[Any]) -> ItemLimits:
     return config.limits_for(str(row[0]), own if has_own else None)
 
 
-def used_quantity(c: sqlite3.Connection, member_id: str, item_id: str, since: date) -> int:
+def used_quantity(c: Connection, member_id: str, item_id: str, since: date) -> int:
     """How many of an item a member's held and fulfilled vouchers issued ``since`` took."""
     row = c.execute(
         "SELECT COALESCE(SUM(l.quantity), 0) FROM voucher_lines l"

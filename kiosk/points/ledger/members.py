@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.platform.database import Connection
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import CardRevoked
 from kiosk.points.ledger.accounts import balance_of, check_member_id, entry_from_row, member_row
@@ -19,7 +20,8 @@ class Members(LedgerStore):
         check_member_id(member_id)
         if not name.strip() or len(name) > 40:
             raise InvalidQuery("a member needs a name of 1-40 characters", field="name")
-        with self.transaction() as c:
+
+        def add(c: Connection) -> None:
             row = c.execute("SELECT name FROM members WHERE id = ?", (member_id,)).fetchone()
             if row is not None:
                 if row[0] != name.strip():
@@ -30,36 +32,44 @@ class Members(LedgerStore):
                 (member_id, name.strip(), card_no, iso(self.clock.now())),
             )
 
+        self._write(add)
+
     def new_card(self, member_id: str) -> int:
         """Issues a new card number for a member; tokens of older cards stop working."""
-        with self.transaction() as c:
+
+        def renew(c: Connection) -> int:
             member_row(c, member_id)
-            c.execute("UPDATE members SET card_no = card_no + 1 WHERE id = ?", (member_id,))
-            return int(
-                c.execute("SELECT card_no FROM members WHERE id = ?", (member_id,)).fetchone()[0]
-            )
+            row = c.execute(
+                "UPDATE members SET card_no = card_no + 1 WHERE id = ? RETURNING card_no",
+                (member_id,),
+            ).fetchone()
+            return int(row[0])
+
+        return self._write(renew)
 
     def member_card(self, member_id: str) -> tuple[str, int]:
         """(name, current card number) of a member."""
-        row = member_row(self._conn(), member_id)
+        with self.db.read() as c:
+            row = member_row(c, member_id)
         return str(row[1]), int(row[2])
 
     def members(self) -> list[tuple[str, str, int, Balance]]:
         """Every member: (id, name, card number, balance)."""
-        c = self._conn()
-        rows = c.execute("SELECT id, name, card_no FROM members ORDER BY id").fetchall()
-        return [(r[0], r[1], int(r[2]), balance_of(c, r[0])) for r in rows]
+        with self.db.read() as c:
+            rows = c.execute("SELECT id, name, card_no FROM members ORDER BY id").fetchall()
+            return [(r[0], r[1], int(r[2]), balance_of(c, r[0])) for r in rows]
 
     def has_members(self) -> bool:
         """Whether any member is registered."""
-        return self._conn().execute("SELECT 1 FROM members LIMIT 1").fetchone() is not None
+        with self.db.read() as c:
+            return c.execute("SELECT 1 FROM members LIMIT 1").fetchone() is not None
 
     def balance(self, member_id: str) -> Balance:
         """A member's balance, summed from the entries."""
         sweep_expired_vouchers(self)  # an expired voucher's points are no longer held
-        c = self._conn()
-        member_row(c, member_id)
-        return balance_of(c, member_id)
+        with self.db.read() as c:
+            member_row(c, member_id)
+            return balance_of(c, member_id)
 
     def member_summary(self, member_id: str, *, card_no: int | None = None) -> MemberSummary:
         """Balance, hours, recent entries and open vouchers of a member.
@@ -69,39 +79,40 @@ class Members(LedgerStore):
         """
         check_member_id(member_id)
         sweep_expired_vouchers(self)  # the balance shown must not count expired holds
-        c = self._conn()
-        row = member_row(c, member_id)
-        if card_no is not None and card_no != int(row[2]):
-            raise CardRevoked("the card was replaced")
-        hours = c.execute(
-            "SELECT COALESCE(SUM(hours_centi), 0) FROM entries WHERE member_id = ?",
-            (member_id,),
-        ).fetchone()[0]
-        recent = [
-            entry_from_row(r)
-            for r in c.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM entries WHERE member_id = ? ORDER BY id DESC LIMIT ?",
-                (member_id, self.config.recent_entries),
-            ).fetchall()
-        ]
-        return MemberSummary(
-            member_id=member_id,
-            name=str(row[1]),
-            balance=balance_of(c, member_id),
-            hours_centi=int(hours),
-            recent=tuple(recent),
-            open_vouchers=tuple(held_vouchers(c, member_id, self.clock.now())),
-        )
+        with self.db.read() as c:
+            row = member_row(c, member_id)
+            if card_no is not None and card_no != int(row[2]):
+                raise CardRevoked("the card was replaced")
+            hours = c.execute(
+                "SELECT COALESCE(SUM(hours_centi), 0) FROM entries WHERE member_id = ?",
+                (member_id,),
+            ).fetchone()[0]
+            recent = [
+                entry_from_row(r)
+                for r in c.execute(
+                    f"SELECT {ENTRY_COLUMNS} FROM entries WHERE member_id = ?"
+                    " ORDER BY id DESC LIMIT ?",
+                    (member_id, self.config.recent_entries),
+                ).fetchall()
+            ]
+            return MemberSummary(
+                member_id=member_id,
+                name=str(row[1]),
+                balance=balance_of(c, member_id),
+                hours_centi=int(hours),
+                recent=tuple(recent),
+                open_vouchers=tuple(held_vouchers(c, member_id, self.clock.now())),
+            )
 
     def entries(self, member_id: str | None = None) -> list[LedgerEntry]:
         """Every entry (of a member), oldest first."""
         sweep_expired_vouchers(self)
-        c = self._conn()
-        if member_id is None:
-            rows = c.execute(f"SELECT {ENTRY_COLUMNS} FROM entries ORDER BY id").fetchall()
-        else:
-            rows = c.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM entries WHERE member_id = ? ORDER BY id",
-                (member_id,),
-            ).fetchall()
-        return [entry_from_row(r) for r in rows]
+        with self.db.read() as c:
+            if member_id is None:
+                rows = c.execute(f"SELECT {ENTRY_COLUMNS} FROM entries ORDER BY id").fetchall()
+            else:
+                rows = c.execute(
+                    f"SELECT {ENTRY_COLUMNS} FROM entries WHERE member_id = ? ORDER BY id",
+                    (member_id,),
+                ).fetchall()
+            return [entry_from_row(r) for r in rows]

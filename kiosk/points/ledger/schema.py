@@ -1,47 +1,30 @@
-"""The ledger's tables: numbered migrations, the column lists the row readers expect, and
-how a row stores time.
+"""The ledger's tables: numbered migrations for SQLite and PostgreSQL, the column lists the
+row readers expect, and how a row stores time.
 
-Migrations are recorded in ``PRAGMA user_version``; a file with a newer schema than this
-build knows is refused rather than misread.
+Migrations are recorded per store (``PRAGMA user_version`` in the SQLite file, a row of
+``public.center_schema`` on PostgreSQL); a database with a newer schema than this build
+knows is refused rather than misread.
+
+Where the engines differ, :class:`~kiosk.platform.database.Dialects` holds both: entry ids
+(``AUTOINCREMENT`` / an identity column), the guards written as triggers (SQLite's
+``RAISE(ABORT)`` / PL/pgSQL functions that raise ``check_violation``), and the insertion
+order the readers sort by, which SQLite keeps in its implicit ``rowid`` and PostgreSQL in an
+identity column of the same name.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from kiosk.platform.sqlite_connections import apply_migrations
+from kiosk.platform.database import Database, Dialects, Migration
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: members, items, vouchers, the ledger, idempotent requests
-    (
-        """CREATE TABLE members (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            card_no INTEGER NOT NULL DEFAULT 1 CHECK (card_no >= 1),
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL
-        )""",
-        """CREATE TABLE items (
-            id TEXT PRIMARY KEY,
-            position INTEGER NOT NULL,
-            name_zh TEXT NOT NULL,
-            name_en TEXT NOT NULL,
-            points INTEGER NOT NULL CHECK (points >= 1),
-            picture TEXT NOT NULL DEFAULT '',
-            per_day INTEGER,
-            per_month INTEGER,
-            stock INTEGER NOT NULL CHECK (stock >= 0),
-            stock_total INTEGER NOT NULL CHECK (stock_total >= stock),
-            active INTEGER NOT NULL DEFAULT 1
-        )""",
-        """CREATE TABLE vouchers (
-            code TEXT PRIMARY KEY,
+_VOUCHERS = """CREATE TABLE vouchers (
+            code TEXT PRIMARY KEY,{rowid}
             member_id TEXT NOT NULL REFERENCES members(id),
             request_key TEXT NOT NULL UNIQUE,
             status TEXT NOT NULL
@@ -54,10 +37,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             terminal TEXT NOT NULL,
             closed_at TEXT,
             closed_by TEXT
-        )""",
-        "CREATE INDEX vouchers_by_member ON vouchers(member_id, issued_on)",
-        "CREATE INDEX vouchers_by_status ON vouchers(status, expires_at)",
-        """CREATE TABLE voucher_lines (
+        )"""
+_VOUCHER_LINES = """CREATE TABLE voucher_lines ({rowid}
             voucher_code TEXT NOT NULL REFERENCES vouchers(code),
             item_id TEXT NOT NULL REFERENCES items(id),
             name_zh TEXT NOT NULL,
@@ -65,9 +46,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             quantity INTEGER NOT NULL CHECK (quantity >= 1),
             unit_points INTEGER NOT NULL CHECK (unit_points >= 0),
             PRIMARY KEY (voucher_code, item_id)
-        )""",
-        """CREATE TABLE entries (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+        )"""
+_PG_ROWID = "\n            rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"
+_ENTRIES = """CREATE TABLE entries (
+            id {id},
             idem_key TEXT NOT NULL UNIQUE,
             kind TEXT NOT NULL
                 CHECK (kind IN ('earn', 'hold', 'post', 'void', 'expire', 'adjust')),
@@ -92,20 +74,85 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                 OR (kind = 'expire' AND available < 0 AND held = 0)
                 OR (kind = 'adjust' AND available <> 0 AND held = 0)
             )
+        )"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: members, items, vouchers, the ledger, idempotent requests
+    (
+        """CREATE TABLE members (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            card_no INTEGER NOT NULL DEFAULT 1 CHECK (card_no >= 1),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
         )""",
+        """CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            name_zh TEXT NOT NULL,
+            name_en TEXT NOT NULL,
+            points INTEGER NOT NULL CHECK (points >= 1),
+            picture TEXT NOT NULL DEFAULT '',
+            per_day INTEGER,
+            per_month INTEGER,
+            stock INTEGER NOT NULL CHECK (stock >= 0),
+            stock_total INTEGER NOT NULL CHECK (stock_total >= stock),
+            active INTEGER NOT NULL DEFAULT 1
+        )""",
+        Dialects(_VOUCHERS.format(rowid=""), _VOUCHERS.format(rowid=_PG_ROWID)),
+        "CREATE INDEX vouchers_by_member ON vouchers(member_id, issued_on)",
+        "CREATE INDEX vouchers_by_status ON vouchers(status, expires_at)",
+        Dialects(_VOUCHER_LINES.format(rowid=""), _VOUCHER_LINES.format(rowid=_PG_ROWID)),
+        Dialects(
+            _ENTRIES.format(id="INTEGER PRIMARY KEY AUTOINCREMENT"),
+            _ENTRIES.format(id="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ),
         "CREATE INDEX entries_by_member ON entries(member_id, id)",
         "CREATE INDEX entries_by_time ON entries(at)",
         "CREATE UNIQUE INDEX one_hold_per_voucher ON entries(voucher_code) WHERE kind = 'hold'",
         "CREATE UNIQUE INDEX one_close_per_voucher ON entries(voucher_code)"
         " WHERE kind IN ('post', 'void')",
-        """CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
+        Dialects(
+            """CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
-        """CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
+            """CREATE FUNCTION entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'ledger entries are append-only'
+                    USING ERRCODE = 'integrity_constraint_violation';
+            END $$""",
+        ),
+        Dialects(
+            """CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
             BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END""",
-        """CREATE TRIGGER entries_never_negative AFTER INSERT ON entries
+            """CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries
+            FOR EACH ROW EXECUTE FUNCTION entries_append_only()""",
+        ),
+        Dialects(
+            "",
+            """CREATE TRIGGER entries_never_truncated BEFORE TRUNCATE ON entries
+            FOR EACH STATEMENT EXECUTE FUNCTION entries_append_only()""",
+        ),
+        Dialects(
+            """CREATE TRIGGER entries_never_negative AFTER INSERT ON entries
             WHEN (SELECT SUM(available) FROM entries WHERE member_id = NEW.member_id) < 0
               OR (SELECT SUM(held) FROM entries WHERE member_id = NEW.member_id) < 0
             BEGIN SELECT RAISE(ABORT, 'negative balance'); END""",
+            # search_path fixed when made (the store's schema), whoever inserts later
+            """CREATE FUNCTION entries_never_negative() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
+            BEGIN
+                IF (SELECT SUM(available) FROM entries WHERE member_id = NEW.member_id) < 0
+                   OR (SELECT SUM(held) FROM entries WHERE member_id = NEW.member_id) < 0 THEN
+                    RAISE EXCEPTION 'negative balance' USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NULL;
+            END $$""",
+        ),
+        Dialects(
+            "",
+            """CREATE TRIGGER entries_never_negative AFTER INSERT ON entries
+            FOR EACH ROW EXECUTE FUNCTION entries_never_negative()""",
+        ),
         """CREATE TABLE requests (
             key TEXT PRIMARY KEY,
             op TEXT NOT NULL,
@@ -140,10 +187,10 @@ def iso(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
 
 
-def migrate(conn: sqlite3.Connection, name: str) -> None:
-    """Brings the file ``name`` on ``conn`` up to :data:`SCHEMA_VERSION`.
+def migrate(db: Database) -> None:
+    """Brings the ledger on ``db`` up to :data:`SCHEMA_VERSION`.
 
     Raises:
-        StoreError: the file has a newer schema than this build knows.
+        StoreError: the database has a newer schema than this build knows.
     """
-    apply_migrations(conn, MIGRATIONS, name=name, log=log, what="points ledger")
+    db.migrate(MIGRATIONS, what="points ledger")

@@ -1,9 +1,10 @@
-"""The ledger's file: one connection per thread, transactions that turn SQLite's errors
-into service errors, and the idempotent write every operation goes through."""
+"""The ledger's database: SQLite (a file: the kiosk's local back end, an embedded center) or
+PostgreSQL (a city's center, through :mod:`center.database`), the transactions that turn
+the database's refusals into service errors, and the idempotent write every operation goes
+through."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -11,71 +12,80 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.framework.clock import Clock, SystemClock
+from kiosk.platform.database import Connection, Database, IntegrityViolation, SqliteDatabase
 from kiosk.platform.points_config import PointsConfig
-from kiosk.platform.service_errors import ServiceTimeout, StoreError
-from kiosk.platform.sqlite_connections import ThreadConnections
 from kiosk.points.errors import NotEnoughPoints, OutOfStock
 from kiosk.points.ledger.idempotency import check_key, fingerprint, store_answer, stored_answer
 from kiosk.points.ledger.schema import migrate
 
-WriteAction = Callable[[sqlite3.Connection, datetime], dict[str, Any]]
-"""A write's body: runs inside the transaction at ``now``; returns the answer (JSON-able)."""
+WriteAction = Callable[[Connection, datetime], dict[str, Any]]
+"""A write's body: runs inside the transaction at ``now``; returns the answer (JSON-able).
+On PostgreSQL it may run more than once (a serialization failure retries it)."""
+
+STORE_NAME = "points"
+
+
+def _refusal(e: IntegrityViolation) -> Exception:
+    """The service error for the database refusing a write: a trigger or CHECK that keeps
+    a balance or the stock from going negative, else the violation itself."""
+    text = str(e)
+    if "negative balance" in text:
+        return NotEnoughPoints("the balance would be negative")
+    if "stock" in text:
+        return OutOfStock("the stock would be negative")
+    return e
 
 
 class LedgerStore:
-    """The SQLite file under the ledger, the base every part of :class:`Ledger` builds on.
+    """The database under the ledger, the base every part of :class:`Ledger` builds on.
 
-    Thread-safe: one connection per thread.
+    Thread-safe. ``store`` is the SQLite file (``Path``) or a
+    :class:`~kiosk.platform.database.Database` (the center's, on either engine).
 
     Attributes:
-        path: the database file.
+        db: the database.
+        path: the SQLite file, when the ledger is one (else None).
         config: the points policy the rules follow.
         clock: local time for entries, limits (per day, per month) and expiry.
     """
 
     def __init__(
-        self, path: Path, config: PointsConfig | None = None, clock: Clock | None = None
+        self, store: Path | Database, config: PointsConfig | None = None, clock: Clock | None = None
     ) -> None:
-        self.path = path
         self.config = config or PointsConfig()
         self.clock = clock or SystemClock()
-        self._pool = ThreadConnections(path, synchronous="FULL", timeout_s=10.0, name="ledger")
-        migrate(self._conn(), path.name)
+        if isinstance(store, Path):
+            self.path: Path | None = store
+            self.db: Database = SqliteDatabase(store, name=STORE_NAME, synchronous="FULL")
+        else:
+            self.path = getattr(store, "path", None)
+            self.db = store
+        try:
+            migrate(self.db)
+        except BaseException:
+            self.db.close()
+            raise
 
-    def _conn(self) -> sqlite3.Connection:
-        return self._pool.get()
+    def _write[T](self, work: Callable[[Connection], T]) -> T:
+        """``work`` in one write transaction (retried on PostgreSQL's conflicts).
+
+        Refusals by the database become :class:`NotEnoughPoints` / :class:`OutOfStock`
+        (see :func:`_refusal`); busy or unreachable is ``ServiceTimeout``, anything else
+        ``StoreError``.
+        """
+        try:
+            return self.db.write(work)
+        except IntegrityViolation as e:
+            raise _refusal(e) from e
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error.
-
-        SQLite errors become service errors: a trigger or CHECK that refuses a negative
-        balance or stock as :class:`NotEnoughPoints` / :class:`OutOfStock`, a lock held too
-        long as :class:`ServiceTimeout`, anything else as :class:`StoreError`.
-        """
-        c = self._conn()
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction as a ``with`` block (no retries; tests, one-off changes)."""
         try:
-            c.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            raise ServiceTimeout(f"the ledger is busy: {e}") from e
-        try:
-            yield c
-            c.execute("COMMIT")
-        except BaseException as e:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
-            if isinstance(e, sqlite3.IntegrityError):
-                text = str(e)
-                if "negative balance" in text:
-                    raise NotEnoughPoints("the balance would be negative") from e
-                if "stock" in text:
-                    raise OutOfStock("the stock would be negative") from e
-                raise StoreError(f"integrity: {text}") from e
-            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-                raise ServiceTimeout(f"the ledger is busy: {e}") from e
-            if isinstance(e, sqlite3.DatabaseError):
-                raise StoreError(f"ledger: {e}") from e
-            raise
+            with self.db.transaction() as c:
+                yield c
+        except IntegrityViolation as e:
+            raise _refusal(e) from e
 
     def _idempotent(
         self,
@@ -90,20 +100,23 @@ class LedgerStore:
         """Runs ``action`` once per key; returns (answer, replayed, the first call's id)."""
         check_key(key)
         digest = fingerprint(op, params)
-        with self.transaction() as c:
+
+        def work(c: Connection) -> tuple[dict[str, Any], bool, str | None]:
             earlier = stored_answer(c, key, op, digest, terminal)
             if earlier is not None:
                 return earlier.result, True, earlier.call_id
             now = self.clock.now()
             result = action(c, now)
             store_answer(c, key, op, digest, result, call_id=call_id, terminal=terminal, at=now)
-        return result, False, call_id
+            return result, False, call_id
+
+        return self._write(work)
 
     @property
     def schema_version(self) -> int:
-        """The schema version of the file."""
-        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+        """The ledger's schema version."""
+        return self.db.schema_version
 
     def close(self) -> None:
-        """Closes every thread's connection."""
-        self._pool.close()
+        """Closes the ledger's connections (a shared engine's pool stays open)."""
+        self.db.close()

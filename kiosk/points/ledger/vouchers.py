@@ -8,11 +8,11 @@ An expired voucher's points and stock are freed before any read that could count
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from kiosk.platform.database import Connection
 from kiosk.platform.service_errors import InvalidQuery
 from kiosk.points.errors import (
     CancelNotAllowed,
@@ -43,11 +43,11 @@ log = logging.getLogger(__name__)
 SYSTEM_STAFF = "system"
 RESIDENT_STAFF = "resident"
 
-VoucherAction = Callable[[sqlite3.Connection, datetime], str]
+VoucherAction = Callable[[Connection, datetime], str]
 """A voucher write's body: runs inside the transaction at ``now``; returns the voucher code."""
 
 
-def read_voucher(c: sqlite3.Connection, code: str) -> Voucher | None:
+def read_voucher(c: Connection, code: str) -> Voucher | None:
     """The voucher with this code and its lines, or None."""
     r = c.execute(f"SELECT {VOUCHER_COLUMNS} FROM vouchers WHERE code = ?", (code,)).fetchone()
     if r is None:
@@ -60,12 +60,12 @@ def read_voucher(c: sqlite3.Connection, code: str) -> Voucher | None:
     return Voucher.model_validate(fields)
 
 
-def read_vouchers(c: sqlite3.Connection, codes: Sequence[tuple[str]]) -> list[Voucher]:
+def read_vouchers(c: Connection, codes: Sequence[tuple[str]]) -> list[Voucher]:
     """The vouchers of rows holding one code each, in their order."""
     return [v for (code,) in codes if (v := read_voucher(c, code)) is not None]
 
 
-def held_vouchers(c: sqlite3.Connection, member_id: str, now: datetime) -> list[Voucher]:
+def held_vouchers(c: Connection, member_id: str, now: datetime) -> list[Voucher]:
     """A member's vouchers still held and not past expiry at ``now``, newest first."""
     codes = c.execute(
         "SELECT code FROM vouchers WHERE member_id = ? AND status = 'held'"
@@ -75,7 +75,7 @@ def held_vouchers(c: sqlite3.Connection, member_id: str, now: datetime) -> list[
     return read_vouchers(c, codes)
 
 
-def open_voucher(c: sqlite3.Connection, code: str) -> Voucher:
+def open_voucher(c: Connection, code: str) -> Voucher:
     """The held voucher with this code, else why it cannot be fulfilled or cancelled."""
     voucher = read_voucher(c, code)
     if voucher is None:
@@ -88,7 +88,7 @@ def open_voucher(c: sqlite3.Connection, code: str) -> Voucher:
 
 
 def void_voucher(
-    c: sqlite3.Connection,
+    c: Connection,
     voucher: Voucher,
     status: VoucherStatus,
     staff: str,
@@ -108,7 +108,7 @@ def void_voucher(
 
 
 def release_held_points(
-    c: sqlite3.Connection,
+    c: Connection,
     voucher: Voucher,
     kind: EntryKind,
     reason: str,
@@ -137,18 +137,16 @@ def sweep_expired_vouchers(store: LedgerStore, terminal: str = "center") -> list
     """Expires every held voucher past its date (its own short transaction); returns the
     codes it expired."""
     now = store.clock.now()
-    due = (
-        store._conn()
-        .execute(
+    with store.db.read() as c:
+        due = c.execute(
             "SELECT code FROM vouchers WHERE status = 'held' AND expires_at <= ? LIMIT 1",
             (iso(now),),
-        )
-        .fetchone()
-    )
+        ).fetchone()
     if due is None:
         return []
-    expired: list[str] = []
-    with store.transaction() as c:
+
+    def sweep(c: Connection) -> list[str]:
+        expired: list[str] = []
         for (code,) in c.execute(
             "SELECT code FROM vouchers WHERE status = 'held' AND expires_at <= ?",
             (iso(now),),
@@ -157,6 +155,9 @@ def sweep_expired_vouchers(store: LedgerStore, terminal: str = "center") -> list
             assert voucher is not None
             void_voucher(c, voucher, VoucherStatus.EXPIRED, SYSTEM_STAFF, terminal, now)
             expired.append(code)
+        return expired
+
+    expired = store._write(sweep)
     if expired:
         log.info("expired %d vouchers", len(expired))
     return expired
@@ -168,19 +169,22 @@ class Vouchers(LedgerStore):
     def voucher(self, code: str) -> Voucher:
         """The voucher with this code (any status)."""
         sweep_expired_vouchers(self)
-        v = read_voucher(self._conn(), code)
+        with self.db.read() as c:
+            v = read_voucher(c, code)
         if v is None:
             raise VoucherNotFound("no such voucher")
         return v
 
     def open_vouchers(self, member_id: str) -> list[Voucher]:
         """A member's vouchers still held and not past expiry, newest first."""
-        return held_vouchers(self._conn(), member_id, self.clock.now())
+        with self.db.read() as c:
+            return held_vouchers(c, member_id, self.clock.now())
 
     def vouchers(self) -> list[Voucher]:
         """Every voucher, oldest first (checks and reports)."""
-        c = self._conn()
-        return read_vouchers(c, c.execute("SELECT code FROM vouchers ORDER BY rowid").fetchall())
+        with self.db.read() as c:
+            codes = c.execute("SELECT code FROM vouchers ORDER BY rowid").fetchall()
+            return read_vouchers(c, codes)
 
     def _expires_at(self, now: datetime) -> datetime:
         last_day = now.date() + timedelta(days=self.config.voucher_valid_days)
@@ -191,7 +195,7 @@ class Vouchers(LedgerStore):
     ) -> Replayed[Voucher]:
         """An idempotent write answered with the voucher ``action`` wrote."""
 
-        def write(c: sqlite3.Connection, now: datetime) -> dict[str, Any]:
+        def write(c: Connection, now: datetime) -> dict[str, Any]:
             voucher = read_voucher(c, action(c, now))
             assert voucher is not None
             return voucher.model_dump(mode="json")
@@ -221,7 +225,7 @@ class Vouchers(LedgerStore):
         cart = sorted(merged.items())
         sweep_expired_vouchers(self)
 
-        def action(c: sqlite3.Connection, now: datetime) -> str:
+        def action(c: Connection, now: datetime) -> str:
             member_row(c, member_id)
             today = now.date()
             priced: list[tuple[Sequence[Any], int]] = []
@@ -291,7 +295,7 @@ class Vouchers(LedgerStore):
     def mark_printed(self, code: str, key: str, terminal: str) -> Replayed[Voucher]:
         """Records that a voucher's receipt was printed (it leaves "unprinted vouchers")."""
 
-        def action(c: sqlite3.Connection, _now: datetime) -> str:
+        def action(c: Connection, _now: datetime) -> str:
             if c.execute("UPDATE vouchers SET printed = 1 WHERE code = ?", (code,)).rowcount != 1:
                 raise VoucherNotFound("no such voucher")
             return code
@@ -304,7 +308,7 @@ class Vouchers(LedgerStore):
             raise InvalidQuery("fulfilment needs the staff member", field="staff")
         sweep_expired_vouchers(self)
 
-        def action(c: sqlite3.Connection, now: datetime) -> str:
+        def action(c: Connection, now: datetime) -> str:
             voucher = open_voucher(c, code)
             c.execute(
                 "UPDATE vouchers SET status = 'fulfilled', closed_at = ?, closed_by = ?"
@@ -338,7 +342,7 @@ class Vouchers(LedgerStore):
             raise InvalidQuery("a cancellation by staff names the staff member", field="staff")
         sweep_expired_vouchers(self)
 
-        def action(c: sqlite3.Connection, now: datetime) -> str:
+        def action(c: Connection, now: datetime) -> str:
             voucher = open_voucher(c, code)
             if staff is None and voucher.member_id != member_id:
                 raise CancelNotAllowed("not the member's voucher")

@@ -28,7 +28,7 @@ def test_terminal_add_prints_a_token_once_and_list_shows_it(
     assert main(["--data-dir", str(tmp_path), "terminal", "add", "kiosk-7"]) == 0
     token = capsys.readouterr().out.strip()
     assert len(token) >= 32
-    assert token not in (tmp_path / "terminals.json").read_text(encoding="utf-8")
+    assert token.encode() not in (tmp_path / "credentials.sqlite3").read_bytes()  # a hash only
     assert main(["--data-dir", str(tmp_path), "terminal", "disable", "kiosk-7"]) == 0
     assert main(["--data-dir", str(tmp_path), "terminal", "list"]) == 0
     assert "kiosk-7\tdisabled" in capsys.readouterr().out

@@ -108,7 +108,7 @@ def test_diag_lists_every_device(tmp_path: Path, fmt: str) -> None:
     assert result.returncode == 0, result.stderr
     if fmt == "json":
         report = json.loads(result.stdout)
-        assert set(report["devices"]) == {"camera", "scanner", "printer"}
+        assert set(report["devices"]) == {"camera", "scanner", "printer", "idcard"}
         for dev in report["devices"].values():
             assert dev["backend"] == "simulated" and dev["level"] == "ready"
         assert report["devices"]["printer"]["status"] == "ready"
@@ -160,7 +160,7 @@ def test_diag_report_holds_what_a_technician_sends(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert set(report["devices"]) == {"camera", "scanner", "printer"}
+    assert set(report["devices"]) == {"camera", "scanner", "printer", "idcard"}
     assert report["config_version"] == "defaults-1"
     assert [e["msg"] for e in report["recent_errors"]] == ["printer gone"]
     assert report["versions"]["python"].startswith("3.12")

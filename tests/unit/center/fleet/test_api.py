@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from center.fleet.registry import open_heartbeats
 from kiosk.fleet.heartbeat import Heartbeat
 from tests.unit.kiosk.fleet.fleet_support import Fleet, idle, make_fleet, serving
 
@@ -25,9 +26,10 @@ def violations_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path, violations_db: Path) -> Iterator[Fleet]:
+def fleet(tmp_path: Path, violations_db: Path, center_engine: Any) -> Iterator[Fleet]:
+    """The fleet served with its heartbeats on each engine (SQLite, PostgreSQL)."""
     f = make_fleet(tmp_path / "fleet")
-    with serving(f, violations_db):
+    with serving(f, violations_db, open_heartbeats(center_engine)):
         yield f
 
 

@@ -1,6 +1,7 @@
 """The center's photo store: encrypted at rest (no pixel on disk, the key apart and private),
 read back bit-exact, idempotent per terminal and key, and photos past their retention
-deleted (on open, on every write, on demand) and never served, on an injected clock."""
+deleted (on open, on every write, on demand) and never served, on an injected clock. The
+store's rules hold on both engines (SQLite, PostgreSQL); what is about the file is SQLite's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -23,7 +25,7 @@ from center.photo.store import (
 )
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.service_errors import StoreError
-from tests.unit.center.photo.conftest import NOW, leaked, make_jpeg
+from tests.unit.center.photo.conftest import NOW, chunks, leaked, make_jpeg
 
 DAY = 86400.0
 
@@ -55,9 +57,9 @@ def test_photos_are_encrypted_at_rest_and_read_back_bit_exact(tmp_path: Path) ->
     again.close()
 
 
-def test_what_the_store_records_about_a_photo(tmp_path: Path) -> None:
+def test_what_the_store_records_about_a_photo(tmp_path: Path, center_engine: Any) -> None:
     clock = FakeClock(NOW)
-    store = open_center_photos(tmp_path, clock)
+    store = open_center_photos(tmp_path, clock, engine=center_engine)
     jpeg = make_jpeg(2)
     clock.advance(90)
     reference = put(store, jpeg, "key-00002")
@@ -79,8 +81,12 @@ def test_another_key_cannot_read_the_photos(tmp_path: Path) -> None:
     reference = put(store, make_jpeg(3), "key-00003")
     store.close()
     shutil.copytree(tmp_path / "center" / "photos", tmp_path / "copy")
+    with pytest.raises(StoreError, match="not the key"):  # refused as it opens
+        PhotoStore(tmp_path / "copy" / "photos.sqlite3", tmp_path / "other.key")
+    with sqlite3.connect(tmp_path / "copy" / "photos.sqlite3") as db:
+        db.execute("DELETE FROM sealing_key")  # and past that, the photos stay sealed
     thief = PhotoStore(tmp_path / "copy" / "photos.sqlite3", tmp_path / "other.key")
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="cannot be decrypted"):
         thief.get(reference)
     thief.close()
 
@@ -98,8 +104,8 @@ def test_a_damaged_photo_is_not_served(tmp_path: Path) -> None:
     store.close()
 
 
-def test_writes_are_idempotent_per_terminal_and_key(tmp_path: Path) -> None:
-    store = open_center_photos(tmp_path, FakeClock(NOW))
+def test_writes_are_idempotent_per_terminal_and_key(tmp_path: Path, center_engine: Any) -> None:
+    store = open_center_photos(tmp_path, FakeClock(NOW), engine=center_engine)
     jpeg = make_jpeg(5)
     first = store.put(
         jpeg, terminal="kiosk-01", preset="resident-id", taken_at=NOW, idempotency_key="key-5"
@@ -122,9 +128,11 @@ def test_writes_are_idempotent_per_terminal_and_key(tmp_path: Path) -> None:
     store.close()
 
 
-def test_photos_past_their_retention_are_never_served_and_purged(tmp_path: Path) -> None:
+def test_photos_past_their_retention_are_never_served_and_purged(
+    tmp_path: Path, center_engine: Any
+) -> None:
     clock = FakeClock(NOW)
-    store = open_center_photos(tmp_path, clock)
+    store = open_center_photos(tmp_path, clock, engine=center_engine)
     assert store.retention.days == 30
     old = put(store, make_jpeg(7), "key-old")
     clock.advance(29 * DAY)
@@ -141,13 +149,13 @@ def test_photos_past_their_retention_are_never_served_and_purged(tmp_path: Path)
     store.close()
 
 
-def test_opening_the_store_purges(tmp_path: Path) -> None:
+def test_opening_the_store_purges(tmp_path: Path, center_engine: Any) -> None:
     clock = FakeClock(NOW)
-    store = open_center_photos(tmp_path, clock)
+    store = open_center_photos(tmp_path, clock, engine=center_engine)
     put(store, make_jpeg(10), "key-00010")
     store.close()
     clock.advance(31 * DAY)
-    store = open_center_photos(tmp_path, clock)
+    store = open_center_photos(tmp_path, clock, engine=center_engine)
     assert store.count() == 0
     store.close()
 
@@ -168,11 +176,11 @@ def test_a_purged_photo_leaves_no_ciphertext_behind(tmp_path: Path) -> None:
     store.close()
 
 
-def test_the_retention_is_a_setting_of_the_data_dir(tmp_path: Path) -> None:
+def test_the_retention_is_a_setting_of_the_data_dir(tmp_path: Path, center_engine: Any) -> None:
     assert load_photo_config(tmp_path).retention_days == 30
     (tmp_path / "photos.toml").write_text("[photos]\nretention_days = 7\n")
     clock = FakeClock(NOW)
-    store = open_center_photos(tmp_path, clock)
+    store = open_center_photos(tmp_path, clock, engine=center_engine)
     assert store.retention.days == 7
     reference = put(store, make_jpeg(12), "key-00012")
     clock.advance(7 * DAY + 1)
@@ -184,9 +192,35 @@ def test_the_retention_is_a_setting_of_the_data_dir(tmp_path: Path) -> None:
             load_photo_config(tmp_path)
 
 
-def test_received_times_are_kept_in_utc(tmp_path: Path) -> None:
+def test_received_times_are_kept_in_utc(tmp_path: Path, center_engine: Any) -> None:
     aware = FakeClock(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
-    store = open_center_photos(tmp_path, aware)
+    store = open_center_photos(tmp_path, aware, engine=center_engine)
     record = store.record(put(store, make_jpeg(13), "key-00013"))
     assert record is not None and record.received_at == datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     store.close()
+
+
+def test_on_postgresql_photos_are_sealed_and_servers_must_share_the_key(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    from center.database import DatabaseSettings, open_engine
+
+    engine = open_engine(tmp_path, DatabaseSettings(url=postgres_url))
+    try:
+        store = open_center_photos(tmp_path / "server-1", FakeClock(NOW), engine=engine)
+        jpeg = make_jpeg(14)
+        reference = put(store, jpeg, "key-00014")
+        with store.db.read() as c:
+            (sealed,) = c.execute(
+                "SELECT sealed FROM photos WHERE reference = ?", (reference,)
+            ).fetchone()
+        assert jpeg not in bytes(sealed) and not any(c in bytes(sealed) for c in chunks(jpeg))
+        shutil.copytree(tmp_path / "server-1" / "keys", tmp_path / "server-2" / "keys")
+        second = open_center_photos(tmp_path / "server-2", FakeClock(NOW), engine=engine)
+        assert second.get(reference) == jpeg  # another app server, the same key
+        with pytest.raises(StoreError, match="not the key"):  # one that made its own
+            open_center_photos(tmp_path / "server-3", FakeClock(NOW), engine=engine)
+        store.close()
+        second.close()
+    finally:
+        engine.close()

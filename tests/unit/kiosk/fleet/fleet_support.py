@@ -17,6 +17,7 @@ from center.app import create_app
 from center.auth import TerminalRegistry
 from center.fleet.keys import KeySet, init_keys, install_keys
 from center.fleet.publish import PublishResult, publish, put_raw_document
+from center.fleet.registry import HeartbeatRegistry
 from center.fleet.repository import FleetRepository
 from center.fleet.service import FleetService
 from kiosk.fleet.agent import FleetAgent
@@ -89,10 +90,15 @@ def make_fleet(root: Path) -> Fleet:
 
 
 @contextlib.contextmanager
-def serving(fleet: Fleet, violations_db: Path) -> Iterator[UvicornThread]:
-    """Serves the real center app (with the fleet router) on 127.0.0.1."""
+def serving(
+    fleet: Fleet, violations_db: Path, heartbeats: HeartbeatRegistry | None = None
+) -> Iterator[UvicornThread]:
+    """Serves the real center app (with the fleet router) on 127.0.0.1; ``heartbeats`` on
+    the center's database (default: a SQLite file in the fleet folder)."""
     service = LocalViolationService.open_demo(violations_db)
-    fleet.service = FleetService(fleet.fleet_dir, terminals=fleet.terminals, now=fleet.now)
+    fleet.service = FleetService(
+        fleet.fleet_dir, terminals=fleet.terminals, now=fleet.now, heartbeats=heartbeats
+    )
     app = create_app(service, fleet.terminals, None, fleet.service)
     try:
         with UvicornThread(app, name="uvicorn-fleet") as server:

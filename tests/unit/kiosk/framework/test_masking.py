@@ -39,3 +39,18 @@ def test_log_file_never_holds_the_unmasked_values(tmp_path: Path) -> None:
         assert "110101199003071234" not in content and "苏D43210" not in content
     finally:
         setup_logging(None)
+
+
+def test_names_mobiles_addresses_and_status_secrets_are_masked() -> None:
+    from kiosk.framework.masking import mask_address, mask_mobile, mask_name
+
+    assert mask_name("张三") == "张*"
+    assert mask_name("阿依古丽·买买提") == "阿" + "*" * 7
+    assert mask_mobile("13812345678") == "138****5678"
+    assert mask_address("北京市东城区景山前街4号院2号楼") == "北京市东城区********"
+    logged = mask_text(
+        "call 13812345678; GET /v1/applications/SQ20261202-K7Q2M9?token=abcDEF_123 failed;"
+        " scanned AP1.SQ20261202-K7Q2M9.abcDEF_123 and RQ1.RQ20261202-ABCDEF.tok"
+    )
+    assert "13812345678" not in logged and "138****5678" in logged
+    assert "abcDEF_123" not in logged and "tok" not in logged.split("RQ1.")[1]

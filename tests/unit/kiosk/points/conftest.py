@@ -1,5 +1,6 @@
 """Points fixtures: a local ledger and the real center (uvicorn on 127.0.0.1) serving another,
-both on a fixed clock, and a per-test member with a chosen balance on whichever is in use."""
+both on a fixed clock, and a per-test member with a chosen balance on whichever is in use.
+The center's ledger is a SQLite file, or (``http-postgresql``) on a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -16,15 +17,19 @@ import pytest
 
 from center.app import create_app
 from center.auth import TerminalRegistry
+from center.points.store import ledger_store
 from kiosk.framework.clock import FakeClock
 from kiosk.platform.backend_config import ServiceConfig
+from kiosk.platform.database import Database
 from kiosk.platform.http_client import HttpClient
 from kiosk.platform.points_config import PointsConfig
+from kiosk.points.demo import open_demo_ledger
 from kiosk.points.http import HttpPointsService
 from kiosk.points.ledger import Ledger
 from kiosk.points.local import LocalPointsService
 from kiosk.points.service import PointsService
 from tests.support.center_fixtures import NoViolations, kiosk_config
+from tests.support.postgres import SKIP_REASON, PostgresCluster
 from tests.support.uvicorn_server import UvicornThread
 
 NOW = datetime(2026, 11, 23, 9, 30)
@@ -52,17 +57,23 @@ class PointsCenter:
         return HttpPointsService(HttpClient(self.config(**overrides), TERMINAL))
 
 
-def open_ledger(path: Path, clock: FakeClock, config: PointsConfig | None = None) -> Ledger:
+def open_ledger(
+    path: Path | Database, clock: FakeClock, config: PointsConfig | None = None
+) -> Ledger:
     """A ledger with the packaged catalogue and the demo members."""
-    return LocalPointsService.open_demo(path, config=config, clock=clock).ledger
+    return open_demo_ledger(path, config, clock)
 
 
 @contextlib.contextmanager
-def serve_points_center(folder: Path, config: PointsConfig | None = None) -> Iterator[PointsCenter]:
+def serve_points_center(
+    folder: Path, config: PointsConfig | None = None, *, engine: Any = None
+) -> Iterator[PointsCenter]:
     """The real center app (``create_app`` with a points ledger) on 127.0.0.1, its ledger
-    in ``folder`` on a fixed clock, one terminal registered; stopped on exit."""
+    in ``folder`` (or on the center's ``engine``) on a fixed clock, one terminal registered;
+    stopped on exit."""
     clock = FakeClock(NOW)
-    ledger = open_ledger(folder / "points.sqlite3", clock, config)
+    where = ledger_store(engine) if engine is not None else folder / "points.sqlite3"
+    ledger = open_ledger(where, clock, config)
     registry = TerminalRegistry(folder / "terminals.json")
     token = registry.add(TERMINAL)
     app = create_app(NoViolations(), registry, points=ledger)
@@ -75,6 +86,27 @@ def points_center(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PointsCe
     """The center on 127.0.0.1 with its own ledger and clock (module-wide)."""
     with serve_points_center(tmp_path_factory.mktemp("points-center")) as center:
         yield center
+
+
+@pytest.fixture(scope="module")
+def points_center_pg(
+    tmp_path_factory: pytest.TempPathFactory, maybe_postgres: PostgresCluster | None
+) -> Iterator[PointsCenter | None]:
+    """The center on 127.0.0.1 with its ledger on a PostgreSQL database (module-wide); None
+    without PostgreSQL."""
+    from center.database import DatabaseSettings, open_engine
+
+    if maybe_postgres is None:
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("points-center-pg")
+    url = maybe_postgres.create_database()
+    engine = open_engine(folder, DatabaseSettings(url=url, pool_size=4))
+    try:
+        with serve_points_center(folder, engine=engine) as center:
+            yield center
+    finally:
+        engine.close()
 
 
 @pytest.fixture(scope="module")
@@ -123,19 +155,26 @@ class Backend:
         return item.stock
 
 
-@pytest.fixture(params=["local", "http"])
+@pytest.fixture(params=["local", "http", "http-postgresql"])
 def backend(
-    request: pytest.FixtureRequest, points_center: PointsCenter, local_ledger: Ledger
+    request: pytest.FixtureRequest,
+    local_ledger: Ledger,
+    points_center: PointsCenter,
+    points_center_pg: PointsCenter | None,
 ) -> Iterator[Backend]:
-    """Each implementation in turn."""
+    """Each implementation in turn: local (SQLite here), and http to the center with its
+    ledger on SQLite, then on PostgreSQL."""
     service: PointsService
     if request.param == "local":
         service = LocalPointsService(local_ledger, TERMINAL)
         yield Backend("local", service, local_ledger)
-    else:
-        service = points_center.client()
-        yield Backend("http", service, points_center.ledger)
-        service.close()
+        return
+    center = points_center if request.param == "http" else points_center_pg
+    if center is None:
+        pytest.skip(SKIP_REASON)
+    service = center.client()
+    yield Backend(request.param, service, center.ledger)
+    service.close()
 
 
 def key() -> str:

@@ -196,6 +196,7 @@ def test_a_deferred_shell_shows_attract_first_and_builds_the_rest_on_the_first_t
         assert window.features == {}
         touch(qtbot, window.attract)
         assert window.features_built and set(window.features) == {
+            "application",
             "id_photo",
             "violations",
             "antifraud",
@@ -203,6 +204,6 @@ def test_a_deferred_shell_shows_attract_first_and_builds_the_rest_on_the_first_t
         }
         assert window.current is window.home and ctx.sessions.active
         window.build_features()  # a second call changes nothing
-        assert len(window.features) == 4
+        assert len(window.features) == 5
     finally:
         window.shutdown()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,11 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import EntryKind
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
 
 
-def test_adjustments_name_the_staff_and_never_go_below_zero(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path)
+def test_adjustments_name_the_staff_and_never_go_below_zero(home: Home) -> None:
+    ledger = new_ledger(home)
     try:
         m = member(ledger, 10)
         with pytest.raises(NotEnoughPoints):
@@ -32,8 +31,8 @@ def test_adjustments_name_the_staff_and_never_go_below_zero(tmp_path: Path) -> N
         ledger.close()
 
 
-def test_a_transport_retry_of_an_earning_still_says_earned(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path)
+def test_a_transport_retry_of_an_earning_still_says_earned(home: Home) -> None:
+    ledger = new_ledger(home)
     try:
         m = member(ledger, 0)
         k = key()

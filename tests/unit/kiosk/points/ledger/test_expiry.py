@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from kiosk.platform.points_config import PointsConfig
 from kiosk.points.ledger import expiry_date
 from kiosk.points.model import Balance, CartLine, EntryKind
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
 
 
 @pytest.mark.parametrize(
@@ -29,8 +28,8 @@ def test_expiry_dates(policy: str, earned: date, expired_from: date | None) -> N
     assert expiry_date(earned, config) == expired_from
 
 
-def test_points_expire_oldest_first_and_a_second_run_writes_nothing(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(expiry="end_of_year"), demo=False)
+def test_points_expire_oldest_first_and_a_second_run_writes_nothing(home: Home) -> None:
+    ledger = new_ledger(home, PointsConfig(expiry="end_of_year"), demo=False)
     try:
         clock = ledger.clock
         assert isinstance(clock, FakeClock)
@@ -57,8 +56,8 @@ def test_points_expire_oldest_first_and_a_second_run_writes_nothing(tmp_path: Pa
         ledger.close()
 
 
-def test_spent_points_do_not_expire(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(expiry="after_years", expiry_years=1), demo=False)
+def test_spent_points_do_not_expire(home: Home) -> None:
+    ledger = new_ledger(home, PointsConfig(expiry="after_years", expiry_years=1), demo=False)
     try:
         clock = ledger.clock
         assert isinstance(clock, FakeClock)

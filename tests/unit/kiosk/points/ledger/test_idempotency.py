@@ -3,7 +3,6 @@ with other parameters is refused, a malformed key never reaches the database."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from kiosk.points.errors import IdempotencyKeyReused
 from kiosk.points.ledger.idempotency import check_key, fingerprint
 from kiosk.points.model import Balance
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
 
 
 def test_a_fingerprint_ignores_the_order_of_parameters_but_not_the_operation() -> None:
@@ -30,8 +29,8 @@ def test_malformed_keys_are_refused(bad: str) -> None:
     assert raised.value.field == "idempotency_key"
 
 
-def test_a_replay_answers_the_first_answer_and_writes_nothing(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path)
+def test_a_replay_answers_the_first_answer_and_writes_nothing(home: Home) -> None:
+    ledger = new_ledger(home)
     try:
         m = member(ledger, 20)
         k = key()
@@ -49,10 +48,10 @@ def test_a_replay_answers_the_first_answer_and_writes_nothing(tmp_path: Path) ->
         ledger.close()
 
 
-def test_another_terminal_replaying_a_key_is_refused_not_answered(tmp_path: Path) -> None:
+def test_another_terminal_replaying_a_key_is_refused_not_answered(home: Home) -> None:
     """A key is the terminal's: a replay from elsewhere never gets the first terminal's
     voucher or member id, and nothing is written."""
-    ledger = new_ledger(tmp_path)
+    ledger = new_ledger(home)
     try:
         m = member(ledger, 30, "T0001")
         shared = key()

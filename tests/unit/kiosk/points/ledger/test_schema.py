@@ -16,12 +16,13 @@ from tests.unit.kiosk.points.ledger.conftest import member, new_ledger
 def test_durability_settings_and_schema(tmp_path: Path) -> None:
     ledger = new_ledger(tmp_path)
     try:
+        assert ledger.path is not None
         c = sqlite3.connect(ledger.path)
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         c.close()
-        conn = ledger._conn()
-        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with ledger.db.read() as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+            assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert ledger.schema_version == SCHEMA_VERSION
     finally:
         ledger.close()
@@ -40,6 +41,7 @@ def test_entries_are_append_only_and_never_negative_in_the_database(tmp_path: Pa
     ledger = new_ledger(tmp_path)
     try:
         m = member(ledger, 10)
+        assert ledger.path is not None
         c = sqlite3.connect(ledger.path, isolation_level=None)
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             c.execute("UPDATE entries SET available = 1000")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -13,12 +12,12 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import Balance, CartLine
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import new_ledger
+from tests.unit.kiosk.points.ledger.conftest import Home, new_ledger
 
 
-def test_demo_seeding_and_catalogue_sync_are_idempotent(tmp_path: Path) -> None:
-    new_ledger(tmp_path).close()
-    ledger = new_ledger(tmp_path)  # opened again: nothing seeded twice
+def test_demo_seeding_and_catalogue_sync_are_idempotent(home: Home) -> None:
+    new_ledger(home).close()
+    ledger = new_ledger(home)  # opened again: nothing seeded twice
     try:
         members = {m[0]: m for m in ledger.members()}
         assert members["M20230517"][3] == Balance(available=120, held=0)
@@ -40,9 +39,9 @@ def test_demo_seeding_and_catalogue_sync_are_idempotent(tmp_path: Path) -> None:
         ledger.close()
 
 
-def test_configured_limits_win_over_the_catalogue(tmp_path: Path) -> None:
+def test_configured_limits_win_over_the_catalogue(home: Home) -> None:
     config = PointsConfig(limits={"rice-5kg": ItemLimits(per_day=3, per_month=None)})
-    ledger = new_ledger(tmp_path, config)
+    ledger = new_ledger(home, config)
     try:
         rice = ledger.catalogue("M20230517").item("rice-5kg")
         assert rice is not None and (rice.per_day, rice.per_month, rice.left_today) == (3, None, 3)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -16,11 +15,11 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import Balance, CartLine, VoucherStatus
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
 
 
-def test_residents_may_cancel_their_own_vouchers_where_policy_allows(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(cancel_policy="resident"))
+def test_residents_may_cancel_their_own_vouchers_where_policy_allows(home: Home) -> None:
+    ledger = new_ledger(home, PointsConfig(cancel_policy="resident"))
     try:
         a, b = member(ledger, 20, "T0001"), member(ledger, 20, "T0002")
         v = ledger.redeem(a, TOWEL, key(), "k").value
@@ -33,8 +32,8 @@ def test_residents_may_cancel_their_own_vouchers_where_policy_allows(tmp_path: P
         ledger.close()
 
 
-def test_concurrent_redemptions_never_overdraw(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(default_limits=ItemLimits()))
+def test_concurrent_redemptions_never_overdraw(home: Home) -> None:
+    ledger = new_ledger(home, PointsConfig(default_limits=ItemLimits()))
     try:
         m = member(ledger, 23)  # four towels' worth, and 3 left over
         outcomes: list[str] = []
@@ -63,8 +62,8 @@ def test_concurrent_redemptions_never_overdraw(tmp_path: Path) -> None:
         ledger.close()
 
 
-def test_vouchers_keep_the_time_they_were_issued(tmp_path: Path) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(voucher_valid_days=0))
+def test_vouchers_keep_the_time_they_were_issued(home: Home) -> None:
+    ledger = new_ledger(home, PointsConfig(voucher_valid_days=0))
     try:
         v = ledger.redeem("M20230517", TOWEL, key(), "k").value
         assert v.issued_at == datetime(2026, 11, 23, 9, 30)
@@ -74,9 +73,9 @@ def test_vouchers_keep_the_time_they_were_issued(tmp_path: Path) -> None:
 
 
 def test_an_expired_voucher_frees_its_points_and_stock_before_anything_else_is_written(
-    tmp_path: Path,
+    home: Home,
 ) -> None:
-    ledger = new_ledger(tmp_path, PointsConfig(voucher_valid_days=1))
+    ledger = new_ledger(home, PointsConfig(voucher_valid_days=1))
     clock = ledger.clock
     assert isinstance(clock, FakeClock)
     try:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.framework.i18n import LANGUAGES, has_translation
-from kiosk.violations.id_numbers import (
+from kiosk.framework.id_numbers import (
     IdProblem,
     birth_date,
     check_character,

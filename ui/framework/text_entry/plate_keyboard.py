@@ -1,5 +1,6 @@
 """A keyboard made for Chinese plates: provinces first, then letters (no I or O), digits,
-and the trailing 挂 学 警 港 澳 领. Also used for engine numbers and VINs (``mode``)."""
+and the trailing 挂 学 警 港 澳 领. Also used for engine numbers and VINs, identity numbers and
+plain digits (``mode``); the text-entry component offers it for plate and digit fields."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ class PlateKeyboard(QWidget):
     """Emits each key; the screen keeps the text.
 
     ``mode``: ``plate`` (province grid until a province is typed, then letters, digits and
-    suffixes), ``alnum`` (letters with I and O, digits) or ``digits`` (digits and X, for ID
-    numbers).
+    suffixes), ``alnum`` (letters with I and O, digits), ``digits`` (digits and X, for ID
+    numbers) or ``numbers`` (digits only: a phone number, a house number).
 
     Signals:
         key_pressed(str), backspace()
@@ -47,6 +48,8 @@ class PlateKeyboard(QWidget):
     def _keys(self) -> list[str]:
         if self.mode == "digits":
             return list(DIGITS + "X")
+        if self.mode == "numbers":
+            return list(DIGITS)
         if self.mode == "alnum":
             return list(DIGITS + ALNUM_ALL)
         if self.showing_provinces:
@@ -60,7 +63,7 @@ class PlateKeyboard(QWidget):
             b.deleteLater()
         self.buttons = {}
         keys = self._keys()
-        columns = 6 if self.mode == "digits" else (8 if self.showing_provinces else 10)
+        columns = 6 if self.mode in ("digits", "numbers") else (8 if self.showing_provinces else 10)
         for i, key in enumerate(keys):
             b = QPushButton(key)
             b.setObjectName(f"key_{key}")

@@ -1,0 +1,1 @@
+"""Chinese text input without Qt."""

@@ -1,0 +1,652 @@
+"""One page per state of the resident-ID application flow, and of the status look-up. Pages
+render the flow and send its events; the rules live in ``kiosk.application``.
+
+After the card is read or the number typed, personal data shows masked: the review shows
+``张**`` and ``110***********1234``, never the whole number.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLineEdit
+
+from kiosk.application import flow as steps
+from kiosk.application.flow import ApplicationFlow
+from kiosk.application.status import StatusFlow
+from kiosk.framework.masking import mask_address, mask_id_number, mask_mobile, mask_name
+from ui.framework.flow_screen import FlowPage, Send
+from ui.framework.screen import button, clear_layout, label
+from ui.framework.widgets.qr import qr_pixmap
+
+STEP_OF = {
+    steps.GUIDE: 0,
+    steps.READ_CARD: 1,
+    steps.CARD_PROBLEM: 1,
+    steps.CARD: 1,
+    steps.ID_ENTRY: 1,
+    steps.NAME_ENTRY: 1,
+    steps.BUSINESS: 2,
+    steps.CONTACT: 3,
+    steps.PICKUP: 3,
+    steps.ADDRESS: 3,
+    steps.PHOTO: 4,
+    steps.REVIEW: 5,
+    steps.SUBMITTING: 5,
+    steps.REFUSED: 5,
+    steps.FEE: 6,
+    steps.RECEIPT: 6,
+}
+Choice = tuple[str, str, str, dict[str, Any]]
+"""A button: (text, object name, event, event data)."""
+STEP_NAMES = ("identify", "business", "contact", "photo", "review", "fee")
+
+
+class Page(FlowPage):
+    """A page of the application screen: a step header, a title and a body."""
+
+    prefix = "application"
+    title_key = ""
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.step = label("", "muted")
+        self.step.setObjectName(f"application_{self.state}_step")
+        self.title = label("", "title")
+        self.box.addWidget(self.step)
+        self.box.addWidget(self.title)
+
+    def show_flow(self, flow: Any) -> None:
+        n = STEP_OF.get(self.state, 0)
+        if n:
+            name = self.t(f"application.step.{STEP_NAMES[n - 1]}")
+            self.step.setText(self.t("application.steps", n=n, total=len(STEP_NAMES), name=name))
+        self.step.setVisible(bool(n))
+        self.title.setText(self.t(self.title_key or flow.current.prompt))
+        self.fill(flow)
+
+    def fill(self, flow: Any) -> None:
+        """Shows this state's data."""
+
+    def wipe(self) -> None:
+        for w in self.findChildren(QLabel):
+            if w.property("personal"):
+                w.clear()
+
+
+def personal(widget: QLabel) -> QLabel:
+    """Marks a label as showing personal data (cleared by ``wipe``)."""
+    widget.setProperty("personal", True)
+    return widget
+
+
+class Buttons(QBoxLayout):
+    """A row (or, for choices, a column) of large buttons, rebuilt when their texts change."""
+
+    def __init__(self, *, column: bool = False) -> None:
+        super().__init__(
+            QBoxLayout.Direction.TopToBottom if column else QBoxLayout.Direction.LeftToRight
+        )
+        self.column = column
+        self.setSpacing(16)
+        self._built: tuple[tuple[str, str], ...] = ()
+
+    def set(self, send: Send, items: list[Choice]) -> None:
+        """(text, object name, event, event data) for each button."""
+        key = tuple((text, name) for text, name, _, _ in items)
+        if key == self._built:
+            return
+        clear_layout(self)
+        for i, (text, name, event, data) in enumerate(items):
+            b = button(text, "primary" if i == 0 else "", name=name)
+            if self.column:
+                b.setMinimumHeight(130)
+            b.clicked.connect(lambda _=False, e=event, d=data: send(e, **d))
+            self.addWidget(b)
+        self._built = key
+
+
+class GuidePage(Page):
+    """The steps, the materials, the fee, and who may apply here."""
+
+    state = steps.GUIDE
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.steps_text = label("", "lead")
+        self.materials = label("")
+        self.fee = label("")
+        self.who = label("", "muted")
+        for w in (self.steps_text, self.materials, self.fee, self.who):
+            self.box.addWidget(w)
+        self.box.addStretch(1)
+        self.choices = Buttons(column=True)
+        self.box.addLayout(self.choices)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        self.steps_text.setText(self.t("application.guide.steps"))
+        self.materials.setText(self.t("application.guide.materials"))
+        fees = sorted({c.fee_yuan for b in flow.settings.offered if (c := flow.config_of(b))})
+        self.fee.setText(self.t("application.guide.fee", fee=" / ".join(fees)))
+        self.who.setText(self.t("application.guide.who"))
+        items: list[Choice] = [
+            (self.t("application.guide.renew"), "application_renew", "renew", {}),
+            (self.t("application.guide.replace"), "application_replace", "replace", {}),
+            (self.t("application.guide.counter"), "application_counter", "counter", {}),
+        ]
+        if not flow.offers("replace_lost"):
+            items.pop(1)
+        self.choices.set(self.send, items)
+
+
+class CounterPage(Page):
+    """The window takes this one; why, and how."""
+
+    state = steps.COUNTER
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.detail = label("", "lead")
+        self.box.addWidget(self.detail)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        self.detail.setText(self.t(flow.data.counter_reason or "application.counter.detail"))
+        self.row.set(
+            self.send,
+            [
+                (self.t("application.done"), "application_counter_done", "done", {}),
+                (self.t("application.back"), "application_counter_back", "back", {}),
+            ],
+        )
+
+
+class ReadCardPage(Page):
+    """Waiting for the card on the reader."""
+
+    state = steps.READ_CARD
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.picture = label("🪪", "hero", center=True)
+        self.waiting = label("", "lead", center=True)
+        self.box.addWidget(self.picture)
+        self.box.addWidget(self.waiting)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        self.waiting.setText(self.t("application.read_card.waiting"))
+        self.row.set(self.send, [(self.t("application.back"), "application_read_back", "back", {})])
+
+
+class CardProblemPage(Page):
+    """The card was not read: why, and the next step."""
+
+    state = steps.CARD_PROBLEM
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.detail = label("", "lead")
+        self.detail.setObjectName("application_card_problem_detail")
+        self.box.addWidget(self.detail)
+        self.box.addStretch(1)
+        self.row = Buttons(column=True)
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        reason = flow.data.card_problem
+        self.detail.setText(self.t(f"application.card_problem.{reason}"))
+        items: list[Choice] = [(self.t("application.retry_read"), "application_retry", "retry", {})]
+        if reason in ("unreadable", "offline") and flow.offers("renew_damaged"):
+            items.append((self.t("application.typed"), "application_typed", "typed", {}))
+        items += [
+            (self.t("application.to_counter"), "application_to_counter", "counter", {}),
+            (self.t("application.back"), "application_problem_back", "back", {}),
+        ]
+        self.row.set(self.send, items)
+
+
+class CardPage(Page):
+    """The card read (masked), its validity, and the renewals it allows."""
+
+    state = steps.CARD
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.details = personal(label("", "lead"))
+        self.details.setObjectName("application_card_details")
+        self.validity = label("")
+        self.box.addWidget(self.details)
+        self.box.addWidget(self.validity)
+        self.box.addStretch(1)
+        self.row = Buttons(column=True)
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        card = flow.data.card
+        if card is not None:
+            self.details.setText(
+                self.t(
+                    "application.card.details",
+                    name=mask_name(card.name),
+                    id=mask_id_number(card.id_number),
+                    until=card.valid_until,
+                )
+            )
+        self.validity.setText(self.t(f"application.card.{flow.data.validity or 'valid'}"))
+        items: list[Choice] = [
+            (flow.name_of(b, self.language), f"application_choose_{b}", "choose", {"business": b})
+            for b in flow.renewals()
+        ]
+        items += [
+            (self.t("application.retry_read"), "application_reread", "reread", {}),
+            (self.t("application.back"), "application_card_back", "back", {}),
+        ]
+        self.row.set(self.send, items)
+
+
+class EntryPage(Page):
+    """One typed field: the text input for its kind, the problem if any, and Next."""
+
+    kind = "digits"
+    max_len = 18
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.field = QLineEdit()
+        self.field.setObjectName(f"application_{self.state}_field")
+        self.field.setMaxLength(self.max_len)
+        self.problem = label("")
+        self.problem.setObjectName(f"application_{self.state}_problem")
+        self.problem.setStyleSheet("color: #B3261E;")
+        self.box.addWidget(self.field)
+        self.box.addWidget(self.problem)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        self.problem.setText(self.t(flow.data.problem) if flow.data.problem else "")
+        self.row.set(
+            self.send_text,
+            [
+                (self.t("application.next"), f"application_{self.state}_next", "submit", {}),
+                (self.t("application.back"), f"application_{self.state}_back", "back", {}),
+            ],
+        )
+
+    def send_text(self, event: str, **data: Any) -> None:
+        if event == "submit":
+            data["text"] = self.field.text()
+        self.send(event, **data)
+
+    def wipe(self) -> None:
+        super().wipe()
+        self.field.clear()
+
+
+class IdEntryPage(EntryPage):
+    state = steps.ID_ENTRY
+
+
+class NameEntryPage(EntryPage):
+    state = steps.NAME_ENTRY
+    kind = "name"
+    max_len = 30
+
+
+class ContactPage(EntryPage):
+    state = steps.CONTACT
+    max_len = 13
+
+
+class AddressPage(EntryPage):
+    state = steps.ADDRESS
+    kind = "address"
+    max_len = 80
+
+
+class BusinessPage(Page):
+    """The business, its fee, and Confirm."""
+
+    state = steps.BUSINESS
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.name = label("", "hero")
+        self.fee = label("", "lead")
+        self.note = label("", "muted")
+        for w in (self.name, self.fee, self.note):
+            self.box.addWidget(w)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        business = flow.business
+        self.name.setText(flow.business_name(self.language))
+        self.fee.setText(
+            self.t("application.business.fee", fee=business.fee_yuan) if business else ""
+        )
+        self.note.setText(self.t("application.guide.materials"))
+        self.row.set(
+            self.send,
+            [
+                (self.t("application.confirm"), "application_confirm", "confirm", {}),
+                (self.t("application.back"), "application_business_back", "back", {}),
+            ],
+        )
+
+
+class PickupPage(Page):
+    """At the window, or by post."""
+
+    state = steps.PICKUP
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.place = label("", "lead")
+        self.box.addWidget(self.place)
+        self.box.addStretch(1)
+        self.row = Buttons(column=True)
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        self.place.setText(flow.pickup_place())
+        items: list[Choice] = []
+        if "window" in flow.settings.pickup:
+            items.append((self.t("application.pickup.window"), "application_window", "window", {}))
+        if "post" in flow.settings.pickup:
+            items.append((self.t("application.pickup.post"), "application_post", "post", {}))
+        items.append((self.t("application.back"), "application_pickup_back", "back", {}))
+        self.row.set(self.send, items)
+
+
+class PhotoPage(Page):
+    """Between the form and the camera: the ID-photo screens take over from here."""
+
+    state = steps.PHOTO
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.box.addStretch(1)
+
+
+class ReviewPage(Page):
+    """Everything entered, masked, each with Change; then Submit."""
+
+    state = steps.REVIEW
+    rows = ("identity", "business", "contact", "pickup", "photo")
+    edits: ClassVar[dict[str, str]] = {
+        "business": steps.BUSINESS,
+        "contact": steps.CONTACT,
+        "pickup": steps.PICKUP,
+        "photo": steps.PHOTO,
+    }
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.lines: dict[str, QLabel] = {}
+        self.edit_buttons: dict[str, Any] = {}
+        for row in self.rows:
+            line = QHBoxLayout()
+            text = personal(label("", "lead"))
+            text.setObjectName(f"application_review_{row}")
+            line.addWidget(text, 1)
+            self.lines[row] = text
+            if row in self.edits:
+                b = button("", name=f"application_edit_{row}")
+                b.clicked.connect(lambda _=False, s=self.edits[row]: self.send("edit", step=s))
+                line.addWidget(b)
+                self.edit_buttons[row] = b
+            self.box.addLayout(line)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        d, business = flow.data, flow.business
+        self.lines["identity"].setText(
+            self.t(
+                "application.review.identity",
+                name=mask_name(d.name),
+                id=mask_id_number(d.id_number),
+            )
+        )
+        self.lines["business"].setText(
+            self.t(
+                "application.review.business",
+                business=flow.business_name(self.language),
+                fee=business.fee_yuan if business else "",
+            )
+        )
+        self.lines["contact"].setText(
+            self.t("application.review.mobile", mobile=mask_mobile(d.mobile))
+        )
+        if d.pickup == "post":
+            self.lines["pickup"].setText(
+                self.t("application.review.pickup_post", address=mask_address(d.post_address))
+            )
+        else:
+            self.lines["pickup"].setText(self.t("application.review.pickup_window"))
+        self.lines["photo"].setText(self.t("application.review.photo"))
+        for b in self.edit_buttons.values():
+            b.setText(self.t("application.edit"))
+        self.row.set(
+            self.send,
+            [
+                (self.t("application.submit"), "application_submit", "submit", {}),
+                (self.t("application.back"), "application_review_back", "back", {}),
+            ],
+        )
+
+
+class MessagePage(Page):
+    """A sentence and a row of buttons."""
+
+    buttons: tuple[tuple[str, str], ...] = ()  # (translation key, event)
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.detail = label("", "lead")
+        self.detail.setObjectName(f"application_{self.state}_detail")
+        self.box.addWidget(self.detail)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def detail_text(self, flow: Any) -> str:
+        return ""
+
+    def fill(self, flow: Any) -> None:
+        self.detail.setText(self.detail_text(flow))
+        self.row.set(
+            self.send,
+            [
+                (self.t(key), f"{self.prefix}_{self.state}_{event}", event, {})
+                for key, event in self.buttons
+            ],
+        )
+
+
+class SubmittingPage(MessagePage):
+    state = steps.SUBMITTING
+
+
+class RefusedPage(MessagePage):
+    state = steps.REFUSED
+    buttons = (("application.back", "back"), ("application.done", "done"))
+
+    def detail_text(self, flow: ApplicationFlow) -> str:
+        return self.t("application.refused.detail", code=flow.data.refusal)
+
+
+class FeePage(Page):
+    """The official payment channel as a QR code (or: pay at the window)."""
+
+    state = steps.FEE
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.amount = label("", "hero", center=True)
+        self.qr = QLabel()
+        self.qr.setObjectName("application_fee_qr")
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note = label("", "lead", center=True)
+        self.note.setObjectName("application_fee_note")
+        for w in (self.amount, self.qr, self.note):
+            self.box.addWidget(w)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def fill(self, flow: ApplicationFlow) -> None:
+        business = flow.business
+        self.amount.setText(
+            self.t("application.fee.amount", fee=business.fee_yuan) if business else ""
+        )
+        link = flow.payment_link()
+        if link:
+            self.qr.setPixmap(qr_pixmap(link, 320))
+            self.qr.show()
+            self.note.setText("")
+        else:
+            self.qr.clear()
+            self.qr.hide()
+            self.note.setText(
+                self.t(
+                    "application.fee.queued"
+                    if flow.data.queued_id
+                    else "application.fee.no_channel"
+                )
+            )
+        self.row.set(self.send, [(self.t("application.next"), "application_fee_next", "next", {})])
+
+    def wipe(self) -> None:
+        super().wipe()
+        self.qr.clear()
+
+
+class ReceiptPage(MessagePage):
+    state = steps.RECEIPT
+    buttons = (("application.finish", "done"),)
+
+    def detail_text(self, flow: ApplicationFlow) -> str:
+        if flow.print_failed:
+            receipt = flow.data.receipt
+            number = (
+                receipt.application_no
+                if receipt and receipt.application_no
+                else (f"Q-{flow.data.queued_id.upper()}")
+            )
+            return self.t("application.print_failed", number=number)
+        return ""
+
+
+PAGES: tuple[type[FlowPage], ...] = (
+    GuidePage,
+    CounterPage,
+    ReadCardPage,
+    CardProblemPage,
+    CardPage,
+    IdEntryPage,
+    NameEntryPage,
+    BusinessPage,
+    ContactPage,
+    PickupPage,
+    AddressPage,
+    PhotoPage,
+    ReviewPage,
+    SubmittingPage,
+    RefusedPage,
+    FeePage,
+    ReceiptPage,
+)
+
+
+# -- the status look-up ---------------------------------------------------------------------
+class StatusPage(FlowPage):
+    """A page of the status screen."""
+
+    prefix = "application_status"
+    detail_key = ""
+    buttons: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, send: Send) -> None:
+        super().__init__(send)
+        self.title = label("", "title")
+        self.detail = personal(label("", "lead"))
+        self.detail.setObjectName(f"application_status_{self.state}_detail")
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.detail)
+        self.box.addStretch(1)
+        self.row = Buttons()
+        self.box.addLayout(self.row)
+
+    def show_flow(self, flow: StatusFlow) -> None:
+        self.title.setText(self.t(flow.current.prompt))
+        self.detail.setText(self.detail_text(flow))
+        self.row.set(
+            self.send,
+            [
+                (self.t(key), f"application_status_{event}", event, {})
+                for key, event in self.buttons
+            ],
+        )
+
+    def detail_text(self, flow: StatusFlow) -> str:
+        return ""
+
+    def wipe(self) -> None:
+        self.detail.clear()
+
+
+class LookingPage(StatusPage):
+    state = "looking"
+
+
+class ShownPage(StatusPage):
+    """The status in plain words, the reason of a return, where to collect."""
+
+    state = "status"
+    buttons = (("application.done", "done"),)
+
+    def detail_text(self, flow: StatusFlow) -> str:
+        status = flow.data.status
+        if status is None:
+            return ""
+        lines = [
+            self.t("application.status.title", number=status.application_no),
+            self.t(f"application.status.{status.status}"),
+        ]
+        if status.status == "returned" and status.reason:
+            lines.append(self.t("application.status.reason", reason=status.reason))
+        if status.status == "ready":
+            lines.append(self.t("application.status.place", place=status.pickup_place or "—"))
+        lines.append(
+            self.t(
+                "application.status.applicant",
+                name=status.name_masked,
+                id=status.id_masked,
+                time=status.updated_at[:16].replace("T", " "),
+            )
+        )
+        return "\n".join(lines)
+
+
+class NotFoundPage(StatusPage):
+    state = "not_found"
+    buttons = (("application.done", "done"),)
+
+
+class UnreachablePage(StatusPage):
+    state = "unreachable"
+    buttons = (("application.retry", "retry"), ("application.done", "done"))
+
+
+STATUS_PAGES: tuple[type[FlowPage], ...] = (LookingPage, ShownPage, NotFoundPage, UnreachablePage)

@@ -1,0 +1,112 @@
+"""The row of large candidate buttons shared by the pinyin keyboard and the handwriting pad.
+
+A page shows ``per_page`` candidates (10: one row of ten, or two rows of five in elder mode
+on a portrait screen) with ◀ ▶ to page through the rest.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+
+from kiosk.framework.i18n import tr
+
+PER_PAGE = 10
+
+
+class CandidateRow(QWidget):
+    """Candidates, best first; a touch picks one.
+
+    Signals:
+        chosen(int): the index (in the whole list) of the candidate touched.
+    """
+
+    chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("text_entry_candidates")
+        self.items: list[str] = []
+        self.page = 0
+        self.columns = PER_PAGE
+        self.language = "zh_CN"
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(8)
+        self.prev = self._button("text_entry_candidates_prev", "candidatePage")
+        self.prev.clicked.connect(lambda: self._turn(-1))
+        self.next = self._button("text_entry_candidates_next", "candidatePage")
+        self.next.clicked.connect(lambda: self._turn(1))
+        self.grid = QGridLayout()
+        self.grid.setSpacing(8)
+        self.buttons: list[QPushButton] = []
+        for i in range(PER_PAGE):
+            b = self._button(f"text_entry_candidate_{i}", "candidate")
+            b.clicked.connect(lambda _=False, slot=i: self._pick(slot))
+            self.buttons.append(b)
+        outer.addWidget(self.prev)
+        outer.addLayout(self.grid, 1)
+        outer.addWidget(self.next)
+        self._place()
+        self.set_candidates([])
+
+    @staticmethod
+    def _button(name: str, role: str) -> QPushButton:
+        b = QPushButton()
+        b.setObjectName(name)
+        b.setProperty("role", role)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field keeps the focus (and the pinyin)
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return b
+
+    def set_columns(self, columns: int) -> None:
+        """Candidates per row: 10, or 5 for the large ones of elder mode."""
+        if columns != self.columns:
+            self.columns = columns
+            self._place()
+
+    def _place(self) -> None:
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+        for i, b in enumerate(self.buttons):
+            self.grid.addWidget(b, i // self.columns, i % self.columns)
+
+    def set_candidates(self, items: list[str]) -> None:
+        """Shows ``items`` from their first page."""
+        self.items = list(items)
+        self.page = 0
+        self._show()
+
+    def visible_candidates(self) -> list[str]:
+        """The candidates on show, in order."""
+        return [b.text() for b in self.buttons if b.isEnabled() and b.text()]
+
+    def retranslate(self, language: str) -> None:
+        """Texts of the paging buttons."""
+        self.language = language
+        self.prev.setText(tr("text_entry.candidates.prev", language))
+        self.next.setText(tr("text_entry.candidates.next", language))
+        self.prev.setAccessibleName(tr("text_entry.candidates.prev_name", language))
+        self.next.setAccessibleName(tr("text_entry.candidates.next_name", language))
+
+    def _show(self) -> None:
+        start = self.page * PER_PAGE
+        page = self.items[start : start + PER_PAGE]
+        for i, b in enumerate(self.buttons):
+            text = page[i] if i < len(page) else ""
+            b.setText(text)
+            b.setEnabled(bool(text))
+        pages = (len(self.items) + PER_PAGE - 1) // PER_PAGE
+        # always in place (the candidates do not jump sideways), usable when there is a page
+        self.prev.setEnabled(self.page > 0)
+        self.next.setEnabled(self.page + 1 < pages)
+
+    def _turn(self, step: int) -> None:
+        pages = (len(self.items) + PER_PAGE - 1) // PER_PAGE
+        self.page = max(0, min(pages - 1, self.page + step))
+        self._show()
+
+    def _pick(self, slot: int) -> None:
+        index = self.page * PER_PAGE + slot
+        if index < len(self.items):
+            self.chosen.emit(index)
