@@ -10,7 +10,14 @@ over a fresh data directory and drives it through the kiosk's ``HttpPointsServic
 (c) ``--kills`` times: the center process is killed with SIGKILL at a random moment while
     the clients redeem, then restarted; clients retry with the same key until it is back.
 
-Then, with the center stopped, the ledger file itself is checked: balances recomputed from
+``--database postgresql``: the ledger on a PostgreSQL cluster of the bench's own (initdb in a
+temporary folder, fsync and synchronous commit on, as in production), ``--centers`` (2)
+center processes on it behind a small loopback round-robin (``tests/support/round_robin.py``;
+the lossy proxy of (b) sits in front of it), each kill taking out either process at random,
+and ``--db-restarts`` (1) immediate restarts of PostgreSQL itself (``pg_ctl restart -m
+immediate``: a crash, WAL replayed) while (c) runs.
+
+Then, with the centers stopped, the ledger itself is checked: balances recomputed from
 the entries (never negative; equal to the initial credit less what clients saw acknowledged),
 every acknowledged voucher present with its member and points, no request key charged twice
 and no charge that no client saw acknowledged, stock consistent, and the ledger's own
@@ -24,9 +31,10 @@ Either way the killed process is a whole center with its own SQLite connections.
 early when ``--time-budget`` runs out; the report says how many were done.
 
     .venv/bin/python bench/points_reliability.py [--json] [--kills 200] [--clients 20]
+        [--database sqlite|postgresql] [--centers N] [--db-restarts N]
 
 Last line: {"redemptions": ..., "double_charges": 0, "negative_balances": 0,
-"ledger_mismatches": 0, "lost_vouchers": 0, "kills": ...}
+"ledger_mismatches": 0, "lost_vouchers": 0, "kills": ..., "db_restarts": ...}
 """
 
 from __future__ import annotations
@@ -37,7 +45,6 @@ import logging
 import os
 import random
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,7 +60,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from center.auth import TerminalRegistry  # noqa: E402
+from center.auth import open_callers  # noqa: E402
+from center.database import open_engine  # noqa: E402
+from center.points.store import ledger_store  # noqa: E402
 from kiosk.platform.backend_config import ServiceConfig  # noqa: E402
 from kiosk.platform.http_client import HttpClient  # noqa: E402
 from kiosk.platform.service_errors import ServiceError  # noqa: E402
@@ -62,6 +71,8 @@ from kiosk.points.http import HttpPointsService  # noqa: E402
 from kiosk.points.ledger import Ledger  # noqa: E402
 from kiosk.points.model import CartLine, EntryKind  # noqa: E402
 from tests.support.flaky_proxy import FlakyProxy  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
+from tests.support.round_robin import RoundRobin  # noqa: E402
 from tests.support.uvicorn_server import closed_port  # noqa: E402
 
 TERMINAL = "bench-kiosk"
@@ -329,17 +340,22 @@ class Checks:
     problems: list[str] = field(default_factory=list)
 
 
-def check_ledger(path: Path, book: Ledgerbook, credits: dict[str, int]) -> Checks:
+def check_ledger(data_dir: Path, book: Ledgerbook, credits: dict[str, int]) -> Checks:
     """Recomputes everything from the ledger's entries and compares it with the clients."""
     out = Checks(redemptions=len(book.acked))
-    ledger = Ledger(path)
+    engine = open_engine(data_dir)
+    ledger = Ledger(ledger_store(engine))
     try:
         entries = {m: ledger.entries(m) for m in credits}
         everything = ledger.entries()
         vouchers = {v.code: v for v in ledger.vouchers()}
         stock = {i.id: i.stock for i in ledger.catalogue().items}
+        with ledger.db.read() as c:
+            request_of = dict(c.execute("SELECT code, request_key FROM vouchers").fetchall())
+        own = ledger.verify()
     finally:
         ledger.close()
+        engine.close()
     available: dict[str, int] = defaultdict(int)
     held: dict[str, int] = defaultdict(int)
     holds_by_key: dict[str, list[Any]] = defaultdict(list)
@@ -351,9 +367,6 @@ def check_ledger(path: Path, book: Ledgerbook, credits: dict[str, int]) -> Check
             holds_by_key[e.voucher_code or ""].append(e)
     out.negative_balances = sum(1 for m in available if available[m] < 0 or held[m] < 0)
     out.negative_balances += sum(1 for s in stock.values() if s < 0)
-    c = sqlite3.connect(path)
-    request_of = dict(c.execute("SELECT code, request_key FROM vouchers").fetchall())
-    c.close()
     by_request: dict[str, list[str]] = defaultdict(list)
     for v in vouchers.values():
         by_request[request_of[v.code]].append(v.code)
@@ -394,11 +407,6 @@ def check_ledger(path: Path, book: Ledgerbook, credits: dict[str, int]) -> Check
                 f"{member_id}: ledger {available[member_id]}/{held[member_id]}, "
                 f"clients saw {credit - spent}/{spent}"
             )
-    ledger = Ledger(path)
-    try:
-        own = ledger.verify()
-    finally:
-        ledger.close()
     out.ledger_mismatches += len(own)
     out.problems += own
     return out
@@ -408,12 +416,14 @@ def check_ledger(path: Path, book: Ledgerbook, credits: dict[str, int]) -> Check
 
 
 def prepare(data_dir: Path, members: dict[str, int]) -> str:
-    """Data directory with the bench catalogue and policy, the members, a terminal."""
+    """Data directory with the bench catalogue and policy, the members, a terminal (in the
+    database ``database.toml`` names, if any)."""
     (data_dir / "points_catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
     (data_dir / "points.toml").write_text(POLICY, encoding="utf-8")
     from center.points.store import open_center_ledger
 
-    ledger = open_center_ledger(data_dir)
+    engine = open_engine(data_dir)
+    ledger = open_center_ledger(data_dir, engine=engine)
     try:
         for member_id, points in members.items():
             ledger.add_member(member_id, "压测")
@@ -425,9 +435,13 @@ def prepare(data_dir: Path, members: dict[str, int]) -> str:
                 terminal="bench",
                 staff="bench",
             )
+        callers = open_callers(engine, data_dir)
+        token = callers.add(TERMINAL)
+        callers.close()
     finally:
         ledger.close()
-    return TerminalRegistry(data_dir / "terminals.json").add(TERMINAL)
+        engine.close()
+    return token
 
 
 def phase_clients(
@@ -444,6 +458,23 @@ def phase_clients(
     run_clients(threads)
 
 
+def start_database(data_dir: Path, kind: str) -> PostgresCluster | None:
+    """For ``postgresql``: a durable cluster of the bench's own, named in database.toml."""
+    if kind != "postgresql":
+        return None
+    cluster = PostgresCluster(durable=True)
+    try:
+        cluster.start()
+        url = cluster.create_database("bench")
+    except BaseException:
+        cluster.stop()
+        raise
+    (data_dir / "database.toml").write_text(
+        f'[database]\nurl = "{url}"\npool_size = 8\ntimeout_s = 15\n', encoding="utf-8"
+    )
+    return cluster
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
@@ -453,29 +484,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail-rate", type=float, default=0.2)
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--restart", choices=["fork", "exec"], default="fork")
-    parser.add_argument("--time-budget", type=float, default=270.0, help="seconds for it all")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--centers", type=int, help="center processes (postgresql: 2)")
+    parser.add_argument("--db-restarts", type=int, default=1, help="postgresql crashes in (c)")
+    parser.add_argument("--time-budget", type=float, help="seconds for it all (270; pg 420)")
     parser.add_argument("--seed", type=int, default=20261123)
     args = parser.parse_args(argv)
+    postgres = args.database == "postgresql"
+    n_centers = args.centers or (2 if postgres else 1)
+    if n_centers > 1 and not postgres:
+        parser.error("several centers share a PostgreSQL database: --database postgresql")
+    budget = args.time_budget or (420.0 if postgres else 270.0)
+    db_restarts_wanted = args.db_restarts if postgres else 0
     logging.basicConfig(level=logging.ERROR)
     began = time.monotonic()
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory(prefix="points-bench-") as tmp:
         data_dir = Path(tmp)
+        cluster = start_database(data_dir, args.database)
         a_members = {f"A{i:03d}": args.points for i in range(args.members)}
         b_members = {f"B{i:03d}": args.points for i in range(args.members)}
         c_members = {f"C{i:03d}": 10_000_000 for i in range(args.members)}
         credits = {**a_members, **b_members, **c_members}
-        token = prepare(data_dir, credits)
-        center = Center(data_dir, closed_port(), args.restart)
         book = Ledgerbook()
         kills = 0
+        kills_of: list[int] = [0] * n_centers
+        db_restarts = 0
+        db_restart_s: list[float] = []
+        centers: list[Center] = []
+        balancer: RoundRobin | None = None
         try:
-            first_start = center.start()
-            print(f"center up in {first_start:.2f} s ({args.restart} restarts)")
+            token = prepare(data_dir, credits)
+            centers = [Center(data_dir, closed_port(), args.restart) for _ in range(n_centers)]
+            first_start = max(center.start() for center in centers)
+            if n_centers > 1:
+                balancer = RoundRobin([c.port for c in centers]).start()
+            front_url = balancer.url if balancer else centers[0].url
+            front_port = balancer.port if balancer else centers[0].port
+            print(
+                f"{n_centers} center(s) on {args.database} up in {first_start:.2f} s"
+                f" ({args.restart} restarts)"
+            )
 
             t = time.monotonic()
-            phase_clients(center.url, token, book, list(a_members), args.clients, args.seed)
+            phase_clients(front_url, token, book, list(a_members), args.clients, args.seed)
             a_acks = len(book.acked)
             print(
                 f"(a) {args.clients} clients, {args.members} members x {args.points} points: "
@@ -484,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
 
             t = time.monotonic()
             errors_before = book.transport_errors
-            with FlakyProxy(center.port, fail_rate=args.fail_rate, seed=args.seed) as proxy:
+            with FlakyProxy(front_port, fail_rate=args.fail_rate, seed=args.seed) as proxy:
                 phase_clients(proxy.url, token, book, list(b_members), args.clients, args.seed)
             s = proxy.stats
             print(
@@ -502,14 +555,18 @@ def main(argv: list[str] | None = None) -> int:
             threads = [
                 threading.Thread(
                     target=while_running,
-                    args=(center.url, token, book, c_ids[i % len(c_ids)], args.seed + i, stop),
+                    args=(front_url, token, book, c_ids[i % len(c_ids)], args.seed + i, stop),
                     name=f"client-c-{i}",
                 )
                 for i in range(args.clients)
             ]
             for th in threads:
                 th.start()
-            budget_end = began + args.time_budget - 20  # keep time for the checks
+            budget_end = began + budget - 25  # keep time for the checks
+            # the database crashes spread over the kills: after 1/(n+1), 2/(n+1), ...
+            crash_at = [
+                args.kills * (i + 1) // (db_restarts_wanted + 1) for i in range(db_restarts_wanted)
+            ]
             while kills < args.kills and time.monotonic() < budget_end:
                 acks = len(book.acked)
                 # a random moment while redemptions are going through
@@ -517,24 +574,44 @@ def main(argv: list[str] | None = None) -> int:
                 wait_until = time.monotonic() + 5
                 while len(book.acked) == acks and time.monotonic() < wait_until:
                     time.sleep(0.005)
-                center.kill()
+                if cluster is not None and crash_at and kills >= crash_at[0]:
+                    crash_at.pop(0)
+                    began_restart = time.monotonic()
+                    cluster.restart("immediate")
+                    db_restart_s.append(time.monotonic() - began_restart)
+                    db_restarts += 1
+                    continue
+                victim = rng.randrange(n_centers)
+                centers[victim].kill()
                 kills += 1
-                center.start()
+                kills_of[victim] += 1
+                centers[victim].start()
             time.sleep(0.3)
             stop.set()
             for th in threads:
                 th.join(timeout=180)
-            restarts = center.start_times[1:]
+            restarts = [x for c in centers for x in c.start_times[1:]]
             print(
-                f"(c) {kills} SIGKILLs of {args.kills} asked in {time.monotonic() - t:.1f} s: "
+                f"(c) {kills} SIGKILLs of {args.kills} asked in {time.monotonic() - t:.1f} s"
+                f" (per center {kills_of}), {db_restarts} PostgreSQL crash-restarts"
+                f" ({', '.join(f'{x:.1f} s' for x in db_restart_s) or 'none'}): "
                 f"{len(book.acked) - before_c} redemptions; restart to healthy median "
                 f"{statistics.median(restarts) if restarts else 0:.2f} s, "
                 f"max {max(restarts) if restarts else 0:.2f} s"
             )
+            if balancer is not None:
+                print(f"round-robin: connections per center {list(balancer.handed.values())}")
         finally:
-            center.stop()
+            if balancer is not None:
+                balancer.stop()
+            for center in centers:
+                center.stop()
 
-        checks = check_ledger(data_dir / "points.sqlite3", book, credits)
+        try:
+            checks = check_ledger(data_dir, book, credits)
+        finally:
+            if cluster is not None:
+                cluster.stop()
         for problem in checks.problems[:20]:
             print("PROBLEM:", problem)
         elapsed = time.monotonic() - began
@@ -546,7 +623,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{checks.negative_balances}, mismatches {checks.ledger_mismatches}, "
             f"lost vouchers {checks.lost_vouchers}; {elapsed:.0f} s in all"
         )
+        restarts = [x for c in centers for x in c.start_times[1:]]
         result = {
+            "database": args.database,
+            "centers": n_centers,
             "redemptions": checks.redemptions,
             "double_charges": checks.double_charges,
             "negative_balances": checks.negative_balances,
@@ -554,10 +634,10 @@ def main(argv: list[str] | None = None) -> int:
             "lost_vouchers": checks.lost_vouchers,
             "kills": kills,
             "kills_requested": args.kills,
+            "kills_per_center": kills_of,
+            "db_restarts": db_restarts,
             "unresolved": len(book.unresolved),
-            "restart_median_s": round(statistics.median(center.start_times[1:]), 3)
-            if len(center.start_times) > 1
-            else None,
+            "restart_median_s": round(statistics.median(restarts), 3) if restarts else None,
             "seconds": round(elapsed, 1),
         }
         if args.json:

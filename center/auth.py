@@ -24,6 +24,7 @@ import logging
 import re
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,13 +150,29 @@ class TerminalRegistry:
 
     def add(self, terminal_id: str, token: str | None = None) -> str:
         """Registers (or re-keys) a terminal; returns its token, which is not kept anywhere."""
+        token = self._new_token(terminal_id, token)
+        added = datetime.now(UTC).isoformat(timespec="seconds")
+        self._put(TerminalEntry(terminal_id, hash_token(token), True, added))
+        return token
+
+    def add_many(self, terminal_ids: Sequence[str]) -> dict[str, str]:
+        """Registers (or re-keys) many terminals at once (a roll-out); answers their tokens."""
+        tokens = {tid: self._new_token(tid, None) for tid in terminal_ids}
+        added = datetime.now(UTC).isoformat(timespec="seconds")
+        self._put_many([TerminalEntry(t, hash_token(k), True, added) for t, k in tokens.items()])
+        return tokens
+
+    def _put_many(self, entries: Sequence[TerminalEntry]) -> None:
+        for entry in entries:
+            self._put(entry)
+
+    @staticmethod
+    def _new_token(terminal_id: str, token: str | None) -> str:
         if not TERMINAL_ID.match(terminal_id):
             raise ValueError(f"invalid terminal id {terminal_id!r}")
         token = token or secrets.token_urlsafe(32)
         if len(token) < MIN_TOKEN_LENGTH:
             raise ValueError(f"a token needs at least {MIN_TOKEN_LENGTH} characters")
-        added = datetime.now(UTC).isoformat(timespec="seconds")
-        self._put(TerminalEntry(terminal_id, hash_token(token), True, added))
         return token
 
     def set_enabled(self, terminal_id: str, enabled: bool) -> None:
@@ -212,6 +229,13 @@ CREDENTIALS_MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+_UPSERT_CALLER = (
+    "INSERT INTO callers (kind, caller_id, token_sha256, enabled, added)"
+    " VALUES (?, ?, ?, 1, ?) ON CONFLICT (kind, caller_id) DO UPDATE SET"
+    " token_sha256 = excluded.token_sha256, enabled = 1, added = excluded.added"
+)
+
+
 class DatabaseRegistry(TerminalRegistry):
     """Terminals (or operators) in the center's database: what every app server on that
     database sees at once (a change needs no restart, and no file to copy).
@@ -253,15 +277,14 @@ class DatabaseRegistry(TerminalRegistry):
         log.info("imported %d %ss from %s", len(entries), self.kind, legacy.name)
 
     def _put(self, entry: TerminalEntry) -> None:
-        self.db.write(
-            lambda c: c.execute(
-                "INSERT INTO callers (kind, caller_id, token_sha256, enabled, added)"
-                " VALUES (?, ?, ?, 1, ?) ON CONFLICT (kind, caller_id) DO UPDATE SET"
-                " token_sha256 = excluded.token_sha256, enabled = 1, added = excluded.added",
-                (self.kind, entry.terminal_id, entry.token_sha256, entry.added),
-            ),
-            isolation=READ_COMMITTED,
-        )
+        self._put_many([entry])
+
+    def _put_many(self, entries: Sequence[TerminalEntry]) -> None:
+        def put(c: Connection) -> None:
+            for e in entries:
+                c.execute(_UPSERT_CALLER, (self.kind, e.terminal_id, e.token_sha256, e.added))
+
+        self.db.write(put, isolation=READ_COMMITTED)
 
     def _changed(self, sql: str, params: tuple[object, ...], terminal_id: str) -> None:
         rows = self.db.write(lambda c: c.execute(sql, params).rowcount, isolation=READ_COMMITTED)

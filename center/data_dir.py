@@ -1,9 +1,11 @@
 """The center's data directory and the files in it that several commands name.
 
 ``--data-dir``, else ``$CENTER_DATA_DIR``, else ``var/center`` in the project. It holds the
-violation store, the points ledger, ``terminals.json`` (token hashes), ``fleet/``,
-``photos/`` with its key in ``keys/``, and each feature's settings file (``points.toml``,
-``photos.toml``).
+violation store, ``fleet/`` (the TUF repository), the photo key in ``keys/``, each feature's
+settings file (``points.toml``, ``photos.toml``), and ``database.toml``: ``[database] url``,
+where the stores keep their tables (:mod:`center.database`): by default SQLite files here
+(the points ledger, ``credentials.sqlite3`` with the terminals' token hashes,
+``fleet/heartbeats.sqlite3``, ``photos/``), or a PostgreSQL database.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ too long, not text, or made of control characters are rejected with a reason cod
 
 Payload kinds are recognised by prefix (the formats are the project's own, issued by the
 center): ``MT1.`` member token, ``VC1.`` pickup voucher, ``TB1.`` technician badge,
-``AP1.`` resident-ID application status, ``RQ1.`` resident request status, ``http(s)://`` URL; anything else is ``unknown``.
+``AP1.`` resident-ID application status, ``RQ1.`` resident request status,
+``http(s)://`` URL; anything else is ``unknown``.
 """
 
 from __future__ import annotations

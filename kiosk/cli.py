@@ -56,6 +56,9 @@ def build_parser(extra: CommandAdder | None = None) -> argparse.ArgumentParser:
     from kiosk.photo.cli import add_idphoto_command
 
     add_idphoto_command(sub)
+    from kiosk.textinput.cli import add_handwriting_command
+
+    add_handwriting_command(sub)
     from kiosk.platform.idcard_cli import add_idcard_command
 
     add_idcard_command(sub)

@@ -225,6 +225,98 @@ def run_tour(
             touch("viol_secret_next")
             wait_for(lambda: flow_state("violations") == "pending")
 
+    # -- the owner's name (a 浙 plate): the text-entry component's pinyin keyboard and pad --
+    def name_entry() -> Any:
+        from ui.framework.text_entry.entry import TextEntry
+
+        wait_for(lambda: visible("viol_owner_name") is not None, what="the name entry")
+        entry = visible("viol_owner_name")
+        assert isinstance(entry, TextEntry)
+        return entry
+
+    def to_owner_name() -> None:
+        touch("tile_violations")
+        touch("viol_mode_vehicle")
+        touch("viol_type_15")
+        keys("浙A8K23挂")
+        touch("viol_plate_entry_next")
+
+    def tap_at(widget: QWidget, at: QPoint) -> None:
+        handle = shell.windowHandle()
+        assert handle is not None
+        point = widget.mapTo(shell, at)
+        QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+        settle()
+
+    def pinyin(letters: str) -> None:
+        entry = name_entry()
+        for letter in letters:
+            at = entry.keyboard.key_position(letter)
+            assert at is not None, letter
+            tap_at(entry.keyboard, at)
+        wait_for(lambda: bool(entry.candidates.visible_candidates()), what="pinyin candidates")
+
+    def pick(text: str) -> None:
+        entry = name_entry()
+        button = next(b for b in entry.candidates.buttons if b.text() == text)
+        tap_at(button, button.rect().center())
+
+    def write(strokes: list[list[tuple[float, float]]]) -> None:
+        """A finger writing on the pad (fractions of its size), then the pause."""
+        entry = name_entry()
+        pad, handle = entry.pad, shell.windowHandle()
+        assert handle is not None
+        w, h = pad.width(), pad.height()
+        for stroke in strokes:
+            points = [pad.mapTo(shell, QPoint(round(x * w), round(y * h))) for x, y in stroke]
+            left = Qt.MouseButton.LeftButton
+            QTest.mousePress(handle, left, Qt.KeyboardModifier.NoModifier, points[0])
+            for p in points[1:]:
+                QTest.mouseMove(handle, p)
+            QTest.mouseRelease(handle, left, Qt.KeyboardModifier.NoModifier, points[-1])
+        settle()
+        entry.pad.fire_pause()  # the pause, without waiting for it
+        settle()
+
+    def line(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+        return [(x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12) for i in range(13)]
+
+    # 王 and 三, written stroke by stroke in the order taught
+    wang = [
+        line(0.25, 0.25, 0.75, 0.25),
+        line(0.28, 0.5, 0.72, 0.5),
+        line(0.5, 0.25, 0.5, 0.78),
+        line(0.2, 0.78, 0.8, 0.78),
+    ]
+    san = [line(0.3, 0.27, 0.7, 0.27), line(0.33, 0.5, 0.67, 0.5), line(0.22, 0.76, 0.78, 0.76)]
+
+    def owner_name_pinyin() -> None:
+        touch("viol_home")
+        to_owner_name()
+        pinyin("li")
+
+    def owner_name_handwriting() -> None:
+        pick("李")
+        touch("text_entry_switch")
+        write(san)
+
+    def owner_name_elder_handwriting() -> None:
+        touch("viol_home")
+        touch("elder")
+        to_owner_name()
+        write(wang)
+
+    def owner_name_elder_pinyin() -> None:
+        pick(name_entry().candidates.visible_candidates()[0])
+        touch("text_entry_switch")
+        pinyin("xiuying")
+
+    def owner_name_done() -> None:
+        touch("viol_home")
+        touch("elder")  # elder mode off again
+        touch("tile_violations")
+        photo_consent()  # the tour goes on from the violations screen
+
     def photo_consent() -> None:
         touch("viol_home")
         if face_source:
@@ -251,6 +343,15 @@ def run_tour(
         source = shell.ctx.devices.scanner.source("simulated")
         assert source is not None
         source.inject(text)  # type: ignore[attr-defined]
+        settle()
+
+    def enter_text(widget_name: str, text: str) -> None:
+        from PySide6.QtWidgets import QLineEdit
+
+        wait_for(lambda: visible(widget_name) is not None, what=f"field {widget_name}")
+        field = visible(widget_name)
+        assert isinstance(field, QLineEdit), widget_name
+        field.setText(text)
         settle()
 
     def antifraud_menu() -> None:
@@ -325,8 +426,73 @@ def run_tour(
         touch("points_confirm_ok")
         wait_for(lambda: flow_state("points") == "refused")
 
-    def safe_mode() -> None:
+    def application_guide() -> None:
         touch("points_refused_done")
+        touch()  # wake
+        reader = shell.ctx.devices.idcard
+        reader.set_scenario("expired")  # type: ignore[attr-defined]
+        feature("application").card_wait_s = 0.0
+        touch("tile_application")
+
+    def application_card() -> None:
+        touch("application_renew")
+        wait_for(lambda: flow_state("application") == "card")
+
+    def application_business() -> None:
+        touch("application_choose_renew_expired")
+
+    def application_contact() -> None:
+        touch("application_confirm")
+        enter_text("application_contact_field", "13812345678")
+
+    def application_pickup() -> None:
+        touch("application_contact_next")
+
+    def application_photo() -> None:
+        if face_source:
+            shell.ctx.devices.camera.set_source(face_source)  # type: ignore[attr-defined]
+        touch("application_window")
+
+    def application_review() -> None:
+        touch("idphoto_agree")
+        photo = feature("id_photo")
+        wait_for(lambda: photo.flow is None or photo.flow.state != "live", advance_s=0.4)
+        wait_for(lambda: photo.flow is None or photo.flow.state in ("result", "refused"))
+        if photo.flow is not None and photo.flow.state == "result":
+            touch("idphoto_confirm")
+        wait_for(lambda: flow_state("application") == "review")
+
+    def application_fee() -> None:
+        touch("application_submit")
+        wait_for(lambda: flow_state("application") == "fee")
+
+    def application_receipt() -> None:
+        touch("application_fee_next")
+
+    def application_status() -> None:
+        printer = shell.ctx.devices.printer
+        job = printer.recent_jobs(1)[0]
+        printer.wait(job.id, 60)
+        from devices.receipt.escpos_text import qr_payloads
+
+        stored = printer.store.get(job.id)
+        payloads = qr_payloads(stored.escpos) if stored is not None else []
+        touch("application_receipt_done")
+        if payloads:
+            scan(payloads[0])
+            wait_for(lambda: flow_state("application") == "status")
+
+    def application_card_problem() -> None:
+        if flow_state("application") == "status":
+            touch("application_status_done")
+        touch()  # wake
+        shell.ctx.devices.idcard.set_scenario("card_removed")  # type: ignore[attr-defined]
+        touch("tile_application")
+        touch("application_renew")
+        wait_for(lambda: flow_state("application") == "card_problem")
+
+    def safe_mode() -> None:
+        touch("application_home")
         shell.ctx.safe_mode = True
         shell.back_to_start()
 
@@ -356,7 +522,11 @@ def run_tour(
         ("violations-ineligible-record", open_record("ineligible")),
         ("violations-payment-handoff", open_record("payable")),
         ("violations-pending", pending),
-        ("idphoto-consent", photo_consent),
+        ("violations-owner-name-pinyin", owner_name_pinyin),
+        ("violations-owner-name-handwriting", owner_name_handwriting),
+        ("violations-owner-name-handwriting-elder", owner_name_elder_handwriting),
+        ("violations-owner-name-pinyin-elder", owner_name_elder_pinyin),
+        ("idphoto-consent", owner_name_done),
         ("idphoto-preset", lambda: touch("idphoto_agree")),
         ("idphoto-live", photo_live),
         ("idphoto-result", photo_result),
@@ -373,6 +543,17 @@ def run_tour(
         ("points-voucher", points_voucher),
         ("points-card-refused", points_refused_card),
         ("points-refused-not-enough", points_refused_not_enough),
+        ("application-guide", application_guide),
+        ("application-card", application_card),
+        ("application-business", application_business),
+        ("application-contact", application_contact),
+        ("application-pickup", application_pickup),
+        ("application-photo-consent", application_photo),
+        ("application-review", application_review),
+        ("application-fee-handoff", application_fee),
+        ("application-receipt", application_receipt),
+        ("application-status", application_status),
+        ("application-card-pulled", application_card_problem),
         ("safe-mode", safe_mode),
     ]
     try:

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from center.console.context import ConsoleContext, ConsoleSettings
+from center.console.navigation import PREFIX
 from center.console.pages.applications import applications_routes
 from center.console.pages.audit import audit_routes
 from center.console.pages.config import config_routes
@@ -28,9 +29,9 @@ from center.console.pages.content import content_routes
 from center.console.pages.fleet import fleet_routes
 from center.console.pages.points import points_routes
 from center.console.pages.signin import signin_routes
-from center.console.rendering import PREFIX, STATIC, redirect, render
-from center.console.static import StaticAssets
+from center.console.rendering import STATIC, redirect, render
 from center.console.security import Guard, Refused, SignInNeeded, SignInTokens
+from center.console.static import StaticAssets
 from center.data_dir import load_settings
 from center.fleet.service import FleetService
 from center.staff.audit import AuditLog, open_audit_log

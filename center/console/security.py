@@ -26,7 +26,7 @@ from fastapi import Request, Response
 from starlette.datastructures import FormData
 
 from center.console.context import ConsoleContext
-from center.console.rendering import PREFIX
+from center.console.navigation import PREFIX
 from center.staff.model import Role, Session
 
 SESSION_COOKIE = "console_session"
@@ -61,23 +61,23 @@ def is_tls(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
+def _cookie(request: Request, value: str, extra: str = "") -> str:
+    # Written out by hand: http.cookies spells the attribute "SameSite=strict", and some
+    # clients and checks compare it as written in RFC 6265bis ("Strict").
+    secure = "; Secure" if is_tls(request) else ""
+    return f"{SESSION_COOKIE}={value}; HttpOnly; Path={PREFIX}; SameSite=Strict{secure}{extra}"
+
+
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    """Gives the browser its session token."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        path=PREFIX,
-        httponly=True,
-        samesite="strict",
-        secure=is_tls(request),
-    )
+    """Gives the browser its session token (a session cookie: gone when the browser
+    closes; the server ends it sooner when idle)."""
+    response.headers.append("set-cookie", _cookie(request, token))
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     """Makes the browser forget its session token."""
-    response.delete_cookie(
-        SESSION_COOKIE, path=PREFIX, httponly=True, samesite="strict", secure=is_tls(request)
-    )
+    expired = "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    response.headers.append("set-cookie", _cookie(request, '""', expired))
 
 
 def safe_next(url: str | None) -> str:

@@ -31,5 +31,6 @@ class StaticAssets:
         headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
-        return Response(b"" if request.method == "HEAD" else body, media_type=media_type,
-                        headers=headers)
+        return Response(
+            b"" if request.method == "HEAD" else body, media_type=media_type, headers=headers
+        )

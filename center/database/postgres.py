@@ -297,15 +297,22 @@ class PostgresDatabase:
             raise StoreError(f"{self._name}: {e}") from e
 
     def write[T](
-        self, work: Callable[[Connection], T], *, isolation: Isolation = SERIALIZABLE
+        self,
+        work: Callable[[Connection], T],
+        *,
+        isolation: Isolation = SERIALIZABLE,
+        durable: bool = True,
     ) -> T:
+        begin = f"BEGIN ISOLATION LEVEL {isolation.upper()}"
+        if not durable:  # one round trip: both in one simple query
+            begin += "; SET LOCAL synchronous_commit TO OFF"
         deadline = time.monotonic() + self.engine.timeout_s
         attempt = 0
         uniques = 0
         while True:
             attempt += 1
             try:
-                result = self._attempt(work, isolation)
+                result = self._attempt(work, begin)
             except _Retry as e:
                 cause = e.__cause__
                 if isinstance(cause, pg_errors.UniqueViolation):
@@ -314,6 +321,7 @@ class PostgresDatabase:
                         raise IntegrityViolation(f"{self._name}: {cause}") from cause
                 if time.monotonic() > deadline:
                     self.engine.count("gave_up")
+                    log.warning("a %s write gave up after %d attempts", self._name, attempt)
                     raise ServiceTimeout(
                         f"the {self._name} store gave up after {attempt} attempts: {cause}"
                     ) from cause
@@ -322,16 +330,16 @@ class PostgresDatabase:
                 time.sleep(random.uniform(0, min(0.2, 0.002 * 2 ** min(attempt, 7))))
                 continue
             if attempt >= _SLOW_ATTEMPTS:
-                log.warning("a %s write needed %d attempts", self._name, attempt)
+                log.info("a %s write needed %d attempts", self._name, attempt)
             self.engine.count("writes")
             return result
 
-    def _attempt[T](self, work: Callable[[Connection], T], isolation: Isolation) -> T:
+    def _attempt[T](self, work: Callable[[Connection], T], begin: str) -> T:
         """One attempt: the result, a ``_Retry`` (from the cause), or a service error."""
         committing = False
         try:
             with self.engine.connection(self._name) as conn:
-                conn.execute(f"BEGIN ISOLATION LEVEL {isolation.upper()}")
+                conn.execute(begin)
                 try:
                     result = work(_PgConnection(conn))
                     committing = True

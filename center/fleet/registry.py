@@ -101,7 +101,8 @@ class HeartbeatRegistry:
         def upsert(c: Connection) -> float:
             return float(c.execute(_UPSERT, values).fetchone()[0])
 
-        since = self.db.write(upsert, isolation=READ_COMMITTED)
+        # one statement (no read-then-write to protect), and the next heartbeat replaces it
+        since = self.db.write(upsert, isolation=READ_COMMITTED, durable=False)
         return HeartbeatRecord(hb, received_at, skew, _ts(since))
 
     def all(self) -> dict[str, HeartbeatRecord]:

@@ -124,9 +124,11 @@ class FleetService:
         self.policy = policy or FleetPolicy.load()
         self.now = now
         self.static = StaticRepository(fleet_dir / "repository")
-        self.heartbeats = HeartbeatRegistry(fleet_dir / "heartbeats.sqlite3")
+        if heartbeats is None:
+            heartbeats = HeartbeatRegistry(fleet_dir / "heartbeats.sqlite3")
+        self.heartbeats = heartbeats
         self.history = HealthHistory(fleet_dir / HISTORY_FILE)  # the console's timeline
-        self.operators = TerminalRegistry(fleet_dir / "operators.json")
+        self.operators = operators or TerminalRegistry(fleet_dir / "operators.json")
         self.terminals = terminals
         self.silent_after_s = silent_after_s
         self.max_skew_s = max_skew_s

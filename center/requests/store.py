@@ -476,7 +476,7 @@ class RequestStore:
     def _status(self, c: Connection, code: str, now: str) -> RequestStatus:
         """The public status of a request that exists."""
         r = c.execute(
-            f"SELECT {_STATUS}, received_at FROM requests WHERE code = ?", (code,)
+            f"SELECT {_STATUS}, received_at, final_at FROM requests WHERE code = ?", (code,)
         ).fetchone()
         return RequestStatus(
             code=code,
@@ -489,7 +489,7 @@ class RequestStore:
             respond_by=_at(r[6]).isoformat(),
             overdue=r[7] is None and str(r[6]) < now,
             satisfied=_flag(r[8]),
-            mobile_masked=str(r[9]),
+            mobile_masked="" if self._past_retention(r[12]) else str(r[9]),
             callback=bool(r[10]),
             steps=self._steps(c, code, str(r[11])),
         )

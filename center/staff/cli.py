@@ -61,7 +61,12 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _cli_account() -> str:
-    return "cli:" + (os.environ.get("SUDO_USER") or os.environ.get("USER") or "unknown")
+    """``cli:<who ran it>`` (the sudo caller, else the login name)."""
+    try:
+        user = os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}"
 
 
 def _audit(args: argparse.Namespace, action: str, subject: str, detail: str = "") -> None:

@@ -132,9 +132,17 @@ class Database(Protocol):
         """A connection for reads while the block runs."""
         ...
 
-    def write[T](self, work: Callable[[Connection], T], *, isolation: Isolation = ...) -> T:
+    def write[T](
+        self,
+        work: Callable[[Connection], T],
+        *,
+        isolation: Isolation = ...,
+        durable: bool = ...,
+    ) -> T:
         """``work`` in one committed transaction, retried on PostgreSQL's serialization
-        failures and deadlocks; answers what ``work`` answered."""
+        failures and deadlocks; answers what ``work`` answered. ``durable=False``: the commit
+        need not wait for the disk (PostgreSQL's ``synchronous_commit = off``; on SQLite the
+        file's ``synchronous`` setting decides): for what the next write replaces anyway."""
         ...
 
     def transaction(self, *, isolation: Isolation = ...) -> AbstractContextManager[Connection]:
@@ -242,7 +250,11 @@ class SqliteDatabase:
             raise
 
     def write[T](
-        self, work: Callable[[Connection], T], *, isolation: Isolation = SERIALIZABLE
+        self,
+        work: Callable[[Connection], T],
+        *,
+        isolation: Isolation = SERIALIZABLE,
+        durable: bool = True,
     ) -> T:
         with self.transaction(isolation=isolation) as c:
             return work(c)

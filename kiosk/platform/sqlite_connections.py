@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -46,7 +47,7 @@ class ThreadConnections:
                 self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._wal(conn)
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             for pragma in self.pragmas:
@@ -55,6 +56,20 @@ class ThreadConnections:
             raise StoreError(f"cannot open {self.path.name}: {e}") from e
         self._connections.append(conn)
         return conn
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """Switches ``conn`` to WAL. Two processes opening a new file at the same moment
+        (two app servers on one data directory) can get "database is locked" here at once,
+        whatever the busy timeout: try again until the timeout is over."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def get(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use)."""

@@ -46,9 +46,7 @@ ADDRESS_MAX_CHARS = 80
 DESCRIPTION_MAX_CHARS = 500
 
 ADDRESS_PUNCTUATION = frozenset("-—－#（）()、，,/：:　 ")
-DESCRIPTION_PUNCTUATION = frozenset(
-    "，。、；：？！“”‘’（）《》【】—…·-,.;:?!\"'()[]/#%+*=&@ \n　"
-)
+DESCRIPTION_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》【】—…·-,.;:?!\"'()[]/#%+*=&@ \n　")
 
 
 class Field(StrEnum):
@@ -128,9 +126,7 @@ def is_lookalike(char: str) -> bool:
 
 def _fold_width(text: str) -> str:
     """Full-width ASCII (U+FF01-FF5E) to ASCII; nothing else changes."""
-    return "".join(
-        chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text
-    )
+    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else c for c in text)
 
 
 def _control(text: str, field: Field) -> TextCheck | None:
@@ -161,7 +157,7 @@ def validate_name(text: str) -> TextCheck:
             return TextCheck(False, text, Reason.WRONG_DOT, field, c, i)
         if is_lookalike(c):
             return TextCheck(False, text, Reason.LOOKALIKE, field, c, i)
-        if not is_han(c) or c == "\u3007":
+        if not is_han(c):  # 〇 is one (通用规范汉字表 lists it)
             return TextCheck(False, text, Reason.BAD_CHARACTER, field, c, i)
     for i, c in enumerate(text):
         if c == NAME_DOT and (i == 0 or i == len(text) - 1 or text[i + 1] == NAME_DOT):
@@ -194,7 +190,9 @@ def _free_text(
 
 def validate_address(text: str) -> TextCheck:
     """An address: Chinese characters, digits, Latin letters (A座) and a little punctuation."""
-    result = _free_text(text, Field.ADDRESS, ADDRESS_PUNCTUATION, ADDRESS_MIN_CHARS, ADDRESS_MAX_CHARS)
+    result = _free_text(
+        text, Field.ADDRESS, ADDRESS_PUNCTUATION, ADDRESS_MIN_CHARS, ADDRESS_MAX_CHARS
+    )
     if result.ok and not any(is_han(c) for c in result.text):
         return TextCheck(False, result.text, Reason.NO_CHINESE, Field.ADDRESS)
     return result
@@ -203,3 +201,27 @@ def validate_address(text: str) -> TextCheck:
 def validate_description(text: str) -> TextCheck:
     """A resident's description of a request: ordinary Chinese text, up to 500 characters."""
     return _free_text(text, Field.DESCRIPTION, DESCRIPTION_PUNCTUATION, 1, DESCRIPTION_MAX_CHARS)
+
+
+LIMITS = {
+    Field.NAME: NAME_MAX_CHARS,
+    Field.ADDRESS: ADDRESS_MAX_CHARS,
+    Field.DESCRIPTION: DESCRIPTION_MAX_CHARS,
+}
+
+
+def message(check: TextCheck, language: str = "zh_CN") -> str:
+    """The check's text for the resident: the character to blame first (“⾦”：...), and the
+    counter referral after it when retyping cannot help."""
+    from kiosk.framework.i18n import tr
+
+    text = tr(check.key, language)
+    if check.character and not check.character.isspace() and check.reason is not Reason.CONTROL:
+        text = (
+            f"“{check.character}”：{text}"
+            if language == "zh_CN"
+            else f'"{check.character}": {text}'
+        )
+    if check.sends_to_counter:
+        text += " " + tr(counter_referral(), language)
+    return text

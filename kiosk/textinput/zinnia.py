@@ -13,6 +13,7 @@ import ctypes.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 LIBRARY_NAMES = ("libzinnia.so.0", "libzinnia.so")
 DEFAULT_MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
@@ -99,9 +100,10 @@ class ZinniaRecognizer:
             return [self._lib.zinnia_recognizer_value(r, k).decode() for k in range(size)]
 
     def classify(
-        self, strokes: Sequence[Sequence[Point]], width: int, height: int, nbest: int
+        self, strokes: Sequence[Any], width: int, height: int, nbest: int
     ) -> list[tuple[str, float]]:
-        """The n best characters for ``strokes`` (integer pixels in a width x height box)."""
+        """The n best characters for ``strokes`` (each a sequence of (x, y), or an (n, 2)
+        array, in pixels of a width x height box; coordinates are rounded to integers)."""
         with self._lock:
             r = self._require()
             c = self._character
@@ -111,10 +113,10 @@ class ZinniaRecognizer:
             lib.zinnia_character_set_height(c, max(int(height), 1))
             index = 0
             for stroke in strokes:
-                if not stroke:
+                if len(stroke) == 0:
                     continue
                 for x, y in stroke:
-                    lib.zinnia_character_add(c, index, int(round(x)), int(round(y)))
+                    lib.zinnia_character_add(c, index, round(float(x)), round(float(y)))
                 index += 1
             if index == 0:
                 return []
@@ -131,6 +133,13 @@ class ZinniaRecognizer:
                 ]
             finally:
                 lib.zinnia_result_destroy(result)
+                lib.zinnia_character_clear(c)  # keep no ink between calls
+
+    def forget(self) -> None:
+        """Drops the last character's strokes from the engine's memory."""
+        with self._lock:
+            if self._character is not None:
+                self._lib.zinnia_character_clear(self._character)
 
     def close(self) -> None:
         """Frees the model (idempotent)."""

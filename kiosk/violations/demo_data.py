@@ -21,9 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kiosk.framework.id_numbers import check_character
 from kiosk.platform.backend_config import DEFAULT_SEED
 from kiosk.platform.project import PROJECT_ROOT
-from kiosk.framework.id_numbers import check_character
 from kiosk.violations.plates import DIGITS, NEW_ENERGY_SMALL_FIRST, SERIAL_CHARS, SERIAL_LETTERS
 from kiosk.violations.regions import RegionTable, expected_secret, load_regions
 from kiosk.violations.service import Capture

@@ -40,11 +40,11 @@ from devices.receipt.document import Align, Block, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
 from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
 from kiosk.framework.i18n import tr
+from kiosk.framework.id_numbers import validate_id_number
 from kiosk.framework.jobs import Job, Mailbox, Runner
 from kiosk.framework.masking import mask_id_number, mask_plate
 from kiosk.framework.receipts import service_receipt
 from kiosk.platform.service_errors import InvalidQuery, NotMatched, ServiceError, ServiceTimeout
-from kiosk.framework.id_numbers import validate_id_number
 from kiosk.violations.plates import (
     PLATE_TYPES,
     Ambiguity,

@@ -12,11 +12,11 @@ import logging
 from pathlib import Path
 
 from kiosk.framework.clock import Clock, SystemClock
+from kiosk.framework.id_numbers import validate_id_number
 from kiosk.framework.masking import mask_plate
 from kiosk.platform.backend_config import DEFAULT_SEED
 from kiosk.platform.service_errors import InvalidQuery, NotMatched
 from kiosk.violations.demo_data import DEFAULT_VEHICLES, generate_demo
-from kiosk.framework.id_numbers import validate_id_number
 from kiosk.violations.local_store import RecordRow, ViolationStore
 from kiosk.violations.plates import PLATE_TYPES, validate_plate
 from kiosk.violations.regions import (

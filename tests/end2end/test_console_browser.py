@@ -28,8 +28,10 @@ from selenium.webdriver.support import expected_conditions as ec
 
 from center.app import build_app
 from center.fleet.history import HISTORY_FILE, HealthHistory
+from kiosk.application.http import HttpApplicationService
 from kiosk.fleet.heartbeat import DeviceReport, Heartbeat
 from kiosk.framework.masking import mask_member_id
+from kiosk.platform.http_client import HttpClient
 from kiosk.points.model import CartLine
 from tests.conftest import PROJECT_ROOT
 from tests.support.browser import (
@@ -42,7 +44,9 @@ from tests.support.browser import (
     text_of,
     wait,
 )
+from tests.support.center_fixtures import kiosk_config
 from tests.support.uvicorn_server import UvicornThread
+from tests.unit.center.applications.conftest import submission
 from tests.unit.kiosk.fleet.fleet_support import Fleet, Kiosk, make_fleet, make_kiosk
 
 SHOTS = PROJECT_ROOT / "out" / "console"
@@ -62,9 +66,24 @@ class Console:
 def staff_add(data_dir: Path, name: str, role: str, password: str = PASSWORD) -> None:
     """``center staff add NAME --role ROLE --password-stdin``, as an administrator runs it."""
     subprocess.run(
-        [sys.executable, "-m", "center.cli", "--data-dir", str(data_dir), "staff", "add", name,
-         "--role", role, "--password-stdin"],
-        input=password + "\n", text=True, check=True, capture_output=True, cwd=PROJECT_ROOT,
+        [
+            sys.executable,
+            "-m",
+            "center.cli",
+            "--data-dir",
+            str(data_dir),
+            "staff",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
     )
 
 
@@ -87,11 +106,19 @@ def past_day_of_health(fleet_dir: Path, terminal_id: str) -> None:
     try:
         for hours_ago, state, paper, printer, camera in steps:
             heartbeat = Heartbeat(
-                terminal_id=terminal_id, group="lobby", app_version="0.1.0",
-                fleet_state=state, paper=paper, clock=now,
+                terminal_id=terminal_id,
+                group="lobby",
+                app_version="0.1.0",
+                fleet_state=state,
+                paper=paper,
+                clock=now,
                 devices={
-                    "printer": DeviceReport(level=printer, reason=paper if printer != "ready" else "ok"),
-                    "camera": DeviceReport(level=camera, reason="low_fps" if camera != "ready" else "ok"),
+                    "printer": DeviceReport(
+                        level=printer, reason=paper if printer != "ready" else "ok"
+                    ),
+                    "camera": DeviceReport(
+                        level=camera, reason="low_fps" if camera != "ready" else "ok"
+                    ),
                 },
             )
             history.record(heartbeat, now - timedelta(hours=hours_ago))
@@ -106,8 +133,12 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     fleet = make_fleet(root)  # keys made and installed in <root>/center/fleet
     data_dir = root / "center"
-    for name, role in (("op", "operator"), ("desk", "staff"), ("audit", "auditor"),
-                       ("locky", "staff")):
+    for name, role in (
+        ("op", "operator"),
+        ("desk", "staff"),
+        ("audit", "auditor"),
+        ("locky", "staff"),
+    ):
         staff_add(data_dir, name, role)
     # The JSON registry the fleet harness registers its kiosk in (as --terminals FILE).
     app = build_app(data_dir, data_dir / "terminals.json")
@@ -293,8 +324,6 @@ def test_staff_fulfil_a_voucher_by_typing_its_scan(browser: WebDriver, console: 
     element(browser, "form[action$='/points/report'] button").click()
     text_appears(browser, voucher.code)
     screenshot(browser, SHOTS, "points-report")
-    open_page(browser, console.url + "/console/applications", r"/console/applications")
-    screenshot(browser, SHOTS, "applications")
 
     browser.set_window_size(*TABLET)
     open_page(browser, console.url + "/console/vouchers", r"/console/vouchers$")
@@ -304,9 +333,7 @@ def test_staff_fulfil_a_voucher_by_typing_its_scan(browser: WebDriver, console: 
     screenshot(browser, SHOTS, "voucher-tablet")
 
 
-def test_the_auditor_finds_and_exports_what_happened(
-    browser: WebDriver, console: Console
-) -> None:
+def test_the_auditor_finds_and_exports_what_happened(browser: WebDriver, console: Console) -> None:
     sign_in(browser, console, "audit")
     wait(browser).until(ec.url_contains("/console/audit"))
     text_appears(browser, "signin.ok")
@@ -326,3 +353,43 @@ def test_the_auditor_finds_and_exports_what_happened(
     text = answer.content.decode("utf-8-sig")
     assert text.startswith("time,account,role,client,action")
     assert "signin.locked" in text and "locky" in text
+
+
+def test_staff_return_an_application_and_the_kiosk_shows_why(
+    browser: WebDriver, console: Console
+) -> None:
+    token = console.fleet.tokens["kiosk-b1"]
+    kiosk = HttpApplicationService(
+        HttpClient(kiosk_config(console.url, "kiosk-b1", token), "kiosk-b1")
+    )
+    try:
+        app = submission(41, terminal_id="kiosk-b1")
+        receipt = kiosk.submit(app, uuid.uuid4().hex)
+        assert kiosk.status(receipt.application_no, receipt.status_token).status == "submitted"
+
+        sign_in(browser, console, "desk")
+        wait(browser).until(ec.url_contains("/console/vouchers"))
+        open_page(browser, console.url + "/console/applications", r"/console/applications$")
+        text_appears(browser, receipt.application_no)
+        screenshot(browser, SHOTS, "applications")
+        browser.find_element(By.LINK_TEXT, receipt.application_no).click()
+        wait(browser).until(ec.url_contains(receipt.application_no))
+        wait(browser).until(
+            lambda d: d.execute_script(
+                "const i = document.querySelector('img.id-photo');"
+                " return i !== null && i.complete && i.naturalWidth > 0"
+            )
+        )
+        assert app.id_number not in browser.page_source
+        screenshot(browser, SHOTS, "application")
+        element(browser, "#reason").send_keys("照片背景不合格，请重新拍摄")
+        element(browser, "#act-return").click()
+        wait(browser).until(ec.url_contains("done=return"))
+        text_of(browser, "#application-status", "已退回")
+        screenshot(browser, SHOTS, "application-returned")
+
+        status = kiosk.status(receipt.application_no, receipt.status_token)
+        assert status.status == "returned"
+        assert status.reason == "照片背景不合格，请重新拍摄"
+    finally:
+        kiosk.close()

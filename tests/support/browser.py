@@ -67,9 +67,7 @@ def open_page(driver: WebDriver, url: str, path_pattern: str) -> None:
 
 def element(driver: WebDriver, css: str) -> WebElement:
     """The element matching ``css`` once it is visible."""
-    found: WebElement = wait(driver).until(
-        ec.visibility_of_element_located((By.CSS_SELECTOR, css))
-    )
+    found: WebElement = wait(driver).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
     return found
 
 
@@ -104,5 +102,4 @@ def text_of(driver: WebDriver, css: str, starts_with: str) -> str:
             return False
         return text if text.startswith(starts_with) else False
 
-    found: str = wait(driver).until(read)
-    return found
+    return str(wait(driver).until(read))

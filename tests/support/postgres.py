@@ -30,6 +30,7 @@ import contextlib
 import itertools
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -92,6 +93,7 @@ class PostgresCluster:
         self.port = free_port()
         self.user = "nobody" if os.geteuid() == 0 else None
         self.running = False
+        self._watchdog: subprocess.Popen[bytes] | None = None
 
     def _run(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         cmd = [str(self.bin_dir / args[0]), *args[1:]]
@@ -128,6 +130,26 @@ class PostgresCluster:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         return " ".join(options)
 
+    def _watch(self) -> None:
+        """A shell that stops the server and removes the folder if this process dies without
+        doing so (a killed test run leaves no server behind)."""
+        if self._watchdog is not None:
+            return
+        stop = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]
+        if self.user is not None:
+            stop = ["runuser", "-u", self.user, "--", *stop]
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done; "
+            f"{shlex.join(stop)} >/dev/null 2>&1; rm -rf {shlex.quote(str(self.folder))}"
+        )
+        self._watchdog = subprocess.Popen(
+            ["sh", "-c", script],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
     def _pg_ctl_start(self) -> None:
         self._run(
             "pg_ctl",
@@ -144,6 +166,7 @@ class PostgresCluster:
             timeout=90,
         )
         self.running = True
+        self._watch()
 
     def restart(self, mode: str = "immediate") -> None:
         """``pg_ctl restart -m <mode>``: ``immediate`` is a crash (every connection cut, WAL
@@ -192,6 +215,10 @@ class PostgresCluster:
             with contextlib.suppress(subprocess.SubprocessError):
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
             self.running = False
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait(timeout=10)
+            self._watchdog = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> PostgresCluster:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLineEdit
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QStackedWidget
 
 from kiosk.application import flow as steps
 from kiosk.application.flow import ApplicationFlow
@@ -18,6 +18,7 @@ from kiosk.application.status import StatusFlow
 from kiosk.framework.masking import mask_address, mask_id_number, mask_mobile, mask_name
 from ui.framework.flow_screen import FlowPage, Send
 from ui.framework.screen import button, clear_layout, label
+from ui.framework.text_entry.entry import FieldKind, TextEntry
 from ui.framework.widgets.qr import qr_pixmap
 
 STEP_OF = {
@@ -251,64 +252,73 @@ class CardPage(Page):
 
 
 class EntryPage(Page):
-    """One typed field: the text input for its kind, the problem if any, and Next."""
+    """One typed field through the text-entry component (digit pad, pinyin, handwriting);
+    the flow's own problem with what was typed (a wrong check digit) above it."""
 
-    kind = "digits"
-    max_len = 18
+    kind = FieldKind.ID_NUMBER
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.field = QLineEdit()
-        self.field.setObjectName(f"application_{self.state}_field")
-        self.field.setMaxLength(self.max_len)
         self.problem = label("")
         self.problem.setObjectName(f"application_{self.state}_problem")
         self.problem.setStyleSheet("color: #B3261E;")
-        self.box.addWidget(self.field)
         self.box.addWidget(self.problem)
-        self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.entry: TextEntry | None = None  # made when first shown (it loads its engines)
+        self.elder = False
 
     def fill(self, flow: ApplicationFlow) -> None:
         self.problem.setText(self.t(flow.data.problem) if flow.data.problem else "")
-        self.row.set(
-            self.send_text,
-            [
-                (self.t("application.next"), f"application_{self.state}_next", "submit", {}),
-                (self.t("application.back"), f"application_{self.state}_back", "back", {}),
-            ],
-        )
+        entry = self._entry()
+        entry.retranslate(self.language)
+        stack = self.parentWidget()
+        arriving = not isinstance(stack, QStackedWidget) or stack.currentWidget() is not self
+        if arriving:  # typed again from empty: nothing personal is put back on screen
+            entry.open("", prompt_key=flow.current.prompt, announce=False)
 
-    def send_text(self, event: str, **data: Any) -> None:
-        if event == "submit":
-            data["text"] = self.field.text()
-        self.send(event, **data)
+    def _entry(self) -> TextEntry:
+        if self.entry is None:
+            self.entry = TextEntry(
+                self.kind,
+                elder_mode=self.elder,
+                language=self.language,
+                on_done=lambda text: self.send("submit", text=text),
+                on_cancel=lambda: self.send("back"),
+            )
+            self.entry.setObjectName(f"application_{self.state}_entry")
+            self.box.addWidget(self.entry, 1)
+        return self.entry
+
+    def set_elder(self, elder: bool) -> None:
+        """Elder mode: handwriting first, large keys and candidates."""
+        self.elder = elder
+        if self.entry is not None:
+            self.entry.set_elder(elder)
 
     def wipe(self) -> None:
         super().wipe()
-        self.field.clear()
+        self.problem.clear()
+        if self.entry is not None:
+            self.entry.wipe()
 
 
 class IdEntryPage(EntryPage):
     state = steps.ID_ENTRY
+    kind = FieldKind.ID_NUMBER
 
 
 class NameEntryPage(EntryPage):
     state = steps.NAME_ENTRY
-    kind = "name"
-    max_len = 30
+    kind = FieldKind.NAME
 
 
 class ContactPage(EntryPage):
     state = steps.CONTACT
-    max_len = 13
+    kind = FieldKind.DIGITS
 
 
 class AddressPage(EntryPage):
     state = steps.ADDRESS
-    kind = "address"
-    max_len = 80
+    kind = FieldKind.ADDRESS
 
 
 class BusinessPage(Page):

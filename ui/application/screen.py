@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.application.pages import PAGES, STATUS_PAGES
+from ui.application.pages import PAGES, STATUS_PAGES, EntryPage
 from ui.framework.flow_screen import FlowScreen
 
 
@@ -14,6 +14,12 @@ class ApplicationScreen(FlowScreen):
     home_key = "application.home"
     home_name = "application_home"
     pages_types = PAGES
+
+    def set_elder(self, elder: bool) -> None:
+        """Elder mode reaches the typed fields (handwriting first, large keys)."""
+        for page in self.pages.values():
+            if isinstance(page, EntryPage):
+                page.set_elder(elder)
 
 
 class ApplicationStatusScreen(FlowScreen):

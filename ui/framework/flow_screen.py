@@ -1,4 +1,6 @@
-"""A screen that follows one flow: a page per flow state under a title and a home button.
+"""A screen that follows one flow, in the frame every flow screen shares: a header with the
+service's name, "第 n 步 / 共 m 步" where the flow has steps, a quiet countdown when the idle
+warning is near, and 返回首页; then a page per flow state.
 
 Pages render the flow and send its events; they hold no rules.
 """
@@ -8,10 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.framework.flow import Flow
 from kiosk.framework.i18n import tr
+from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, clear_layout, column, label
 
 Send = Callable[..., None]
@@ -78,27 +89,61 @@ class ChoiceGridPage(FlowPage):
 
 
 class FlowScreen(Screen):
-    """Hosts ``pages`` and shows the one of the bound flow's state.
+    """Hosts ``pages`` and shows the one of the bound flow's state, in the common frame.
 
     Subclasses set ``name``, ``title_key`` and ``pages``, and may override ``home()``.
+    A flow with steps lists the states that count as steps in ``step_states`` (in order;
+    several states may share a step by repeating it in ``step_of``), or overrides
+    ``step_of``; the header then reads "第 n 步 / 共 m 步". ``show_idle_countdown`` shows
+    the seconds left before the idle warning (None hides it).
+
+    Attributes:
+        heading, step_label, countdown, home_button: the header's parts.
+        stack, pages: the pages, by state.
     """
 
     title_key = ""
     home_key = "home.back"
     home_name = ""
     pages_types: tuple[type[FlowPage], ...] = ()
+    step_states: tuple[str, ...] = ()
+    #: the idle countdown shows in the last this many seconds before the warning
+    countdown_from_s = 20.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow: Flow[Any] | None = None
+        self._idle_left: float | None = None
+        self._elder = False
         outer = column(self, (48, 40), 20)
-        top = QHBoxLayout()
+        self.header = QFrame()
+        self.header.setObjectName(f"{self.name}_header")
+        self.header.setProperty("role", "header")
+        self.header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        top = QHBoxLayout(self.header)
+        top.setContentsMargins(28, 16, 16, 16)
+        top.setSpacing(20)
         self.heading = label("", "title")
+        self.step_label = label("", "step", wrap=False)
+        self.step_label.setObjectName(f"{self.name}_step")
+        self.step_label.hide()
+        self.countdown = label("", "countdown", wrap=False)
+        self.countdown.setObjectName(f"{self.name}_countdown")
+        self.countdown.hide()
         self.home_button = button(name=self.home_name or f"{self.name}_home")
         self.home_button.clicked.connect(self.home)
-        top.addWidget(self.heading, 1)
-        top.addWidget(self.home_button)
-        outer.addLayout(top)
+        texts = QVBoxLayout()
+        texts.setSpacing(8)
+        texts.addWidget(self.heading)
+        chips = QHBoxLayout()
+        chips.setSpacing(12)
+        chips.addWidget(self.step_label)
+        chips.addWidget(self.countdown)
+        chips.addStretch(1)
+        texts.addLayout(chips)
+        top.addLayout(texts, 1)
+        top.addWidget(self.home_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addWidget(self.header)
         self.stack = QStackedWidget()
         self.pages: dict[str, FlowPage] = {}
         for page_type in self.pages_types:
@@ -106,7 +151,36 @@ class FlowScreen(Screen):
             self.pages[page.state] = page
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
+        self._draw_home_icon()
         self._apply_texts()
+
+    def step_of(self, state: str) -> tuple[int, int] | None:
+        """(step, of steps) for ``state``, or None where the flow shows no step."""
+        if state in self.step_states:
+            return self.step_states.index(state) + 1, len(self.step_states)
+        return None
+
+    def show_idle_countdown(self, seconds: float | None) -> None:
+        """Shows the seconds left before the idle warning once it is near; None hides it."""
+        self._idle_left = seconds
+        near = seconds is not None and 0 < seconds <= self.countdown_from_s
+        if near and seconds is not None:
+            self.countdown.setText(self.tr_("flow.idle_soon", seconds=max(1, int(seconds + 0.999))))
+        self.countdown.setVisible(near)
+
+    def set_elder(self, elder: bool) -> None:
+        self._elder = elder
+        self._draw_home_icon()
+
+    def _draw_home_icon(self) -> None:
+        icons.set_icon(self.home_button, "home", theme.metrics(self._elder).icon)
+
+    def _show_step(self) -> None:
+        flow = self.flow
+        step = self.step_of(flow.state) if flow is not None and flow.state else None
+        if step is not None:
+            self.step_label.setText(self.tr_("flow.step", n=step[0], m=step[1]))
+        self.step_label.setVisible(step is not None)
 
     def bind(self, flow: Flow[Any]) -> None:
         """Follows ``flow`` from now on."""
@@ -132,6 +206,7 @@ class FlowScreen(Screen):
         page.language = self.language
         page.show_flow(flow)
         self.stack.setCurrentWidget(page)
+        self._show_step()
 
     def prompt_text(self) -> str:
         if self.flow is None or not self.flow.state:
@@ -141,6 +216,8 @@ class FlowScreen(Screen):
     def _apply_texts(self) -> None:
         self.heading.setText(self.tr_(self.title_key))
         self.home_button.setText(self.tr_(self.home_key))
+        self.show_idle_countdown(self._idle_left)
+        self._show_step()
         self.show_flow()
 
     def wipe(self) -> None:

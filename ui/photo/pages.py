@@ -110,7 +110,10 @@ class PresetPage(ChoiceGridPage):
     def choices(self, flow: IdPhotoFlow) -> list[tuple[str, str, str, dict[str, Any]]]:
         out = []
         for preset in flow.presets.presets:
-            size = self.t("idphoto.preset.size", width=preset.width_px, height=preset.height_px)
+            # residents know "26×32 mm", not pixels: the print size from pixels and dpi
+            width_mm = round(preset.width_px / preset.dpi * 25.4)
+            height_mm = round(preset.height_px / preset.dpi * 25.4)
+            size = self.t("idphoto.preset.size", width=width_mm, height=height_mm)
             text = f"{self.t(preset.name_key)}\n{size}"
             out.append((text, f"idphoto_preset_{preset.id}", "choose", {"preset": preset.id}))
         return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
@@ -18,9 +20,11 @@ from PySide6.QtWidgets import (
 from kiosk.platform.project import CONFIG_DIR
 from kiosk.points.flow import PointsFlow
 from kiosk.points.model import CatalogueItem
+from ui.framework import icons, theme
 from ui.framework.flow_screen import FlowPage, FlowScreen, Send
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.widgets.card_button import CardButton
+from ui.framework.widgets.status_view import StatusView
 
 
 class Page(FlowPage):
@@ -36,19 +40,48 @@ class MessagePage(Page):
     """A message and the actions the state accepts."""
 
     events: tuple[tuple[str, str], ...] = ()  # (event, translation key)
+    #: a status screen (icon, headline, the message, the next step) instead of a lone line
+    tone = ""
+    headline_key = ""
+    next_key = ""
+    #: icon per event's button
+    event_icons: ClassVar[dict[str, str]] = {
+        "again": "scan",
+        "retry": "retry",
+        "back": "back",
+        "done": "done",
+        "ok": "done",
+    }
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.message = label("", "title", center=True)
-        self.message.setObjectName(f"points_{self.state}_message")
+        self.status: StatusView | None = None
         self.box.addStretch(1)
-        self.box.addWidget(self.message)
+        if self.tone:
+            self.status = StatusView(self.tone, name=f"points_{self.state}")  # type: ignore[arg-type]
+            self.message = self.status.body
+            self.box.addWidget(self.status)
+        else:
+            self.message = label("", "title", center=True)
+            self.box.addWidget(self.message)
+        self.message.setObjectName(f"points_{self.state}_message")
         self.buttons: dict[str, QPushButton] = {}
-        for event, _key in self.events:
-            b = button(name=f"points_{self.state}_{event}")
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        for i, (event, _key) in enumerate(self.events):
+            # the last action is the primary one, on the right, as in every footer
+            last = i == len(self.events) - 1 and len(self.events) > 1
+            b = button(role="primary" if last else "", name=f"points_{self.state}_{event}")
+            icons.set_icon(
+                b,
+                self.event_icons.get(event, "done"),
+                theme.metrics(False).icon,
+                theme.ON_PRIMARY if last else theme.PRIMARY,
+            )
             b.clicked.connect(lambda _=False, e=event: self.send(e))
             self.buttons[event] = b
-            self.box.addWidget(b)
+            row.addWidget(b)
+        self.box.addLayout(row)
         self.box.addStretch(1)
 
     def text(self, flow: PointsFlow) -> str:
@@ -56,7 +89,14 @@ class MessagePage(Page):
         return self.t(flow.current.prompt)
 
     def show_flow(self, flow: PointsFlow) -> None:
-        self.message.setText(self.text(flow))
+        if self.status is not None:
+            self.status.show_status(
+                self.t(self.headline_key),
+                self.text(flow),
+                self.t(self.next_key) if self.next_key else "",
+            )
+        else:
+            self.message.setText(self.text(flow))
         for event, key in self.events:
             self.buttons[event].setText(self.t(key))
 
@@ -71,24 +111,33 @@ class IdentifyingPage(MessagePage):
     """Fetching the member's account."""
 
     state = "identifying"
+    tone = "waiting"
+    headline_key = "points.status.waiting"
 
 
 class IssuingPage(MessagePage):
     """The redemption runs."""
 
     state = "issuing"
+    tone = "waiting"
+    headline_key = "points.status.waiting"
 
 
 class CancellingPage(MessagePage):
     """A voucher is being cancelled."""
 
     state = "cancelling"
+    tone = "waiting"
+    headline_key = "points.status.waiting"
 
 
 class TokenRefusedPage(MessagePage):
     """Expired, forged or unknown card."""
 
     state = "token_refused"
+    tone = "refusal"
+    headline_key = "points.status.token_refused"
+    next_key = "points.status.next_card"
     events = (("again", "points.action.again"), ("done", "antifraud.done"))
 
     def text(self, flow: PointsFlow) -> str:
@@ -99,6 +148,9 @@ class RefusedPage(MessagePage):
     """Not enough points, out of stock, limit reached: nothing was held."""
 
     state = "refused"
+    tone = "warning"
+    headline_key = "points.status.refused"
+    next_key = "points.status.next_staff"
     events = (("back", "idphoto.back"), ("done", "antifraud.done"))
 
     def text(self, flow: PointsFlow) -> str:
@@ -109,6 +161,9 @@ class ErrorPage(MessagePage):
     """The backend is unreachable: the redemption was refused and nothing is half-done."""
 
     state = "error"
+    tone = "refusal"
+    headline_key = "points.status.error"
+    next_key = "points.status.next_staff"
     events = (("retry", "violations.action.retry"), ("done", "antifraud.done"))
 
     def text(self, flow: PointsFlow) -> str:
@@ -179,6 +234,38 @@ def item_text(page: Page, item: CatalogueItem) -> str:
     return "\n".join(lines)
 
 
+def item_card(page: Page, item: CatalogueItem, can_add: bool) -> CardButton:
+    """A catalogue card: the name, the price large and warm, then stock and limits; an item
+    with nothing left reads 已兑完 and looks unavailable."""
+    card = CardButton(item.name(page.language), name=f"points_item_{item.id}")
+    card.label.setProperty("role", "tile_title")
+    layout = card.layout()
+    assert isinstance(layout, QVBoxLayout)
+    price = label(page.t("points.catalogue.price", points=item.points), "price")
+    price.setObjectName(f"points_item_{item.id}_price")
+    sold_out = item.stock <= 0
+    stock_text = (
+        page.t("points.catalogue.sold_out")
+        if sold_out
+        else page.t("points.catalogue.stock", stock=item.stock)
+    )
+    stock = label(stock_text, "stock")
+    stock.setObjectName(f"points_item_{item.id}_stock")
+    stock.setProperty("level", "out" if sold_out else "")
+    parts = [price, stock]
+    if item.per_day or item.per_month:
+        per_day, per_month = item.per_day or "-", item.per_month or "-"
+        parts.append(
+            label(page.t("points.catalogue.limit", per_day=per_day, per_month=per_month), "muted")
+        )
+    for part in parts:
+        part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        layout.addWidget(part)
+    card.setAccessibleName(item_text(page, item))
+    card.setEnabled(can_add and not sold_out)
+    return card
+
+
 class CataloguePage(Page):
     """Pictures, prices, stock and limits; a touch adds one to the cart."""
 
@@ -188,7 +275,7 @@ class CataloguePage(Page):
         super().__init__(send)
         self.problem = label("")
         self.problem.setObjectName("points_catalogue_problem")
-        self.problem.setStyleSheet("color: #B3261E;")
+        self.problem.setProperty("level", "problem")
         area = QScrollArea()
         area.setWidgetResizable(True)
         QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
@@ -211,7 +298,7 @@ class CataloguePage(Page):
         self.problem.setText(self.t(flow.cart_problem) if flow.cart_problem else "")
         clear_layout(self.grid)
         for i, item in enumerate(flow.items):
-            card = CardButton(item_text(self, item), name=f"points_item_{item.id}")
+            card = item_card(self, item, flow.add_problem(item.id) is None)
             if item.picture:
                 picture = QLabel()
                 picture.setPixmap(
@@ -221,12 +308,13 @@ class CataloguePage(Page):
                 )
                 picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
                 card.layout().insertWidget(0, picture)  # type: ignore[union-attr]
-            card.setEnabled(flow.add_problem(item.id) is None)
             card.clicked.connect(lambda item_id=item.id: self.send("add", item_id=item_id))
             self.grid.addWidget(card, i // 2, i % 2)
         count = sum(line.quantity for line in flow.cart_lines)
         self.cart.setText(f"{self.t('points.action.cart')} ({count})")
         self.back.setText(self.t("idphoto.back"))
+        icons.set_icon(self.cart, "cart", theme.metrics(False).icon, theme.ON_PRIMARY)
+        icons.set_icon(self.back, "back", theme.metrics(False).icon)
 
 
 class CartPage(Page):

@@ -1,4 +1,5 @@
-"""The attract screen: the scheduled playlist, the time, and "touch to start"."""
+"""The attract screen: the scheduled playlist as posters on a full-bleed stage, the center's
+name and the time, and a large "轻触屏幕开始" that gently pulses, readable across the hall."""
 
 from __future__ import annotations
 
@@ -7,18 +8,20 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPaintEvent, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.content.library import ContentLibrary
 from kiosk.content.model import AnyItem
 from kiosk.content.playlist import Scheduler
 from kiosk.framework.clock import Clock
+from ui.framework import theme
 from ui.framework.screen import Screen, column, label
 
 if TYPE_CHECKING:
     from ui.framework.widgets.video_player import VideoPlayer
 
 MAX_SKIPS = 8  # broken items in a row before falling back to the slogan slide
+PULSE_S = 1.5  # the start hint changes shade this often: noticeable, never flashing
 
 
 class AttractScreen(Screen):
@@ -55,18 +58,24 @@ class AttractScreen(Screen):
         self._painted = False
         self._muted = muted
         self._video: VideoPlayer | None = None
-        layout = column(self, (64, 64), 32)
-        self.title = label("", "title", center=True)
-        self.clock_label = label("", "clock", center=True)
+        self._pulse = False
+        self.setProperty("role", "attract_stage")
+        layout = column(self, (64, 56), 32)
+        top = QHBoxLayout()
+        self.title = label("", "attract_title")
+        self.clock_label = label("", "attract_clock", wrap=False)
         self.clock_label.setObjectName("attract_clock")
-        layout.addWidget(self.title)
-        layout.addWidget(self.clock_label)
+        self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.clock_label)
+        layout.addLayout(top)
         self.stack = QStackedWidget()
         self.card = QFrame()
         self.card.setProperty("role", "card")
         card_layout = QVBoxLayout(self.card)
-        card_layout.setContentsMargins(48, 48, 48, 48)
-        self.slide_title = label("", "hero", center=True)
+        card_layout.setContentsMargins(64, 64, 64, 64)
+        card_layout.setSpacing(40)
+        self.slide_title = label("", "display", center=True)
         self.slide_title.setObjectName("attract_slide_title")
         self.slide_image = QLabel()
         self.slide_image.setObjectName("attract_slide_image")
@@ -79,9 +88,14 @@ class AttractScreen(Screen):
         card_layout.addStretch(1)
         self.stack.addWidget(self.card)
         layout.addWidget(self.stack, 1)
-        self.start_hint = label("", "hero", center=True)
+        self.start_hint = label("", "attract_start", center=True, wrap=False)
         self.start_hint.setObjectName("touch_to_start")
-        layout.addWidget(self.start_hint)
+        self.start_hint.setProperty("pulse", False)
+        theme.elevate(self.start_hint, 3)
+        layout.addWidget(self.start_hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.touch_hint = label("", "attract_hint", center=True)
+        self.touch_hint.setObjectName("attract_touch_hint")
+        layout.addWidget(self.touch_hint)
         self._apply_texts()
 
     @property
@@ -104,6 +118,7 @@ class AttractScreen(Screen):
     def _apply_texts(self) -> None:
         self.title.setText(self.tr_("app.title"))
         self.start_hint.setText(self.tr_("attract.touch_to_start"))
+        self.touch_hint.setText(self.tr_("attract.touch_hint"))
         if self.item is not None and self.item.kind != "video":
             self._show(self.item)
 
@@ -112,7 +127,10 @@ class AttractScreen(Screen):
         self.clock_label.setText(now.strftime("%Y-%m-%d  %H:%M"))
 
     def advance(self, monotonic: float) -> None:
-        """Moves on when the item has had its time (a video also when it ends)."""
+        """Moves on when the item has had its time (a video also when it ends), and lets
+        the start hint breathe: a gentle change of shade every ``PULSE_S`` (driven by the
+        shell's tick, so no timer of its own)."""
+        self._breathe(monotonic)
         if self.item is None or monotonic - self._started >= self.item.seconds:
             self.next_item()
 
@@ -130,6 +148,14 @@ class AttractScreen(Screen):
         self.scheduler.played(item.id)
         self.items_shown += 1
         self.item_shown.emit(item.id)
+
+    def _breathe(self, monotonic: float) -> None:
+        pulse = int(monotonic / PULSE_S) % 2 == 1
+        if pulse != self._pulse:
+            self._pulse = pulse
+            self.start_hint.setProperty("pulse", pulse)
+            self.start_hint.style().unpolish(self.start_hint)
+            self.start_hint.style().polish(self.start_hint)
 
     def stop(self) -> None:
         """Stops any video (a session started)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
+    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -15,26 +16,60 @@ from PySide6.QtWidgets import (
 
 from kiosk.framework.catalog import Availability, ServiceInfo
 from kiosk.framework.i18n import has_translation
+from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, column, label
 
 
 class Tile(QPushButton):
-    """A service tile: a big title and a smaller line beneath (what it is, or why it is off)."""
+    """A service tile: the service's icon, a big title and a smaller line beneath (what it
+    is, or why it is off)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, icon: str = "") -> None:
         super().__init__()
         self.setObjectName(name)
+        self.icon_name = icon
+        self.elder = False
         self.setProperty("role", "tile")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMaximumHeight(560)
         inner = QVBoxLayout(self)
         inner.setContentsMargins(24, 24, 24, 24)
+        inner.addStretch(1)
+        self.icon_label = QLabel()
+        self.icon_label.setObjectName(f"{name}_icon")
+        self.icon_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title = label("", "tile_title", center=True)
         self.subtitle = label("", "muted", center=True)
-        for part in (self.title, self.subtitle):
+        for part in (self.icon_label, self.title, self.subtitle):
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
             inner.addWidget(part)
+        inner.addStretch(1)
+        theme.elevate(self, 1)
+        self._draw_icon()
+
+    def set_elder(self, elder: bool) -> None:
+        """A larger icon in elder mode."""
+        self.elder = elder
+        self._draw_icon()
+
+    def _draw_icon(self) -> None:
+        if not self.icon_name:
+            self.icon_label.hide()
+            return
+        size = round(theme.metrics(self.elder).icon_large * 0.6)
+        color = theme.PRIMARY if self.isEnabled() else theme.DISABLED_TEXT
+        self.icon_label.setPixmap(icons.pixmap(self.icon_name, size, color))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.EnabledChange:
+            # the parts' colours follow their own :disabled state; polish them again so a
+            # tile that comes on redraws at once, and redraw the icon in the state's colour
+            for part in (self.title, self.subtitle):
+                part.style().unpolish(part)
+                part.style().polish(part)
+            self._draw_icon()
 
     def set_texts(self, title: str, subtitle: str) -> None:
         """Sets both lines; the accessible name carries both for screen readers."""
@@ -82,11 +117,12 @@ class HomeScreen(Screen):
         self.grid.setSpacing(32)
         self.tiles: dict[str, Tile] = {}
         for service in self.services:
-            tile = Tile(f"tile_{service.id}")
+            tile = Tile(f"tile_{service.id}", service.id if service.id in icons.GLYPHS else "")
             tile.clicked.connect(lambda _=False, sid=service.id: self.service_chosen.emit(sid))
             self.tiles[service.id] = tile
         layout.addLayout(self.grid, 1)
         self._place_tiles()
+        self._draw_icons()
         self.language_button.clicked.connect(self.language_toggled)
         self.elder_button.clicked.connect(self.elder_toggled)
         self.help_button.clicked.connect(self.help_requested)
@@ -132,7 +168,20 @@ class HomeScreen(Screen):
     def set_elder(self, elder: bool) -> None:
         self.elder = elder
         self._place_tiles()
+        self._draw_icons()
         self._apply_texts()
+
+    def _draw_icons(self) -> None:
+        size = theme.metrics(self.elder).icon
+        for b, name in (
+            (self.language_button, "language"),
+            (self.elder_button, "elder"),
+            (self.replay_button, "repeat"),
+        ):
+            icons.set_icon(b, name, size)
+        icons.set_icon(self.help_button, "help", size, theme.ON_PRIMARY)
+        for tile in self.tiles.values():
+            tile.set_elder(self.elder)
 
     def set_availability(self, availability: dict[str, Availability]) -> None:
         """Enables or disables each tile, with the reason on a disabled one."""

@@ -187,11 +187,13 @@ class SecretPage(EntryPage):
         self.title.setText(self.t(kind.prompt_key))
         name_needed = kind is SecretKind.OWNER_NAME
         self.hint.setText("")
+        self.hint.setVisible(not name_needed)  # room for the name entry's pad
         self.keyboard.setVisible(not name_needed)
         self.field.setVisible(not name_needed)
         self.next.setVisible(not name_needed)
         self.next.setText(self.t("violations.action.search"))
         self.problem.setText(self.t(flow.secret_problem) if flow.secret_problem else "")
+        self.problem.setVisible(not name_needed or bool(flow.secret_problem))
         if name_needed:
             entry = self._name_entry()
             entry.retranslate(self.language)

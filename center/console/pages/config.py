@@ -28,7 +28,8 @@ from center.console.documents import (
     published_versions,
 )
 from center.console.media import medium_path, uploaded
-from center.console.rendering import PREFIX, redirect, render
+from center.console.navigation import PREFIX
+from center.console.rendering import redirect, render
 from center.console.security import Guard, Posted
 from center.fleet.publish import check_for_publish, current_document, publish, retract
 from center.fleet.repository import FleetRepository, RepositoryNotReady
@@ -205,7 +206,7 @@ def config_routes(ctx: ConsoleContext, guard: Guard) -> APIRouter:
                 )
             except DocumentRejected as e:
                 return 0, [Problem(p.key, p.reason, 0, p.source) for p in e.problems], ""
-            except RepositoryNotReady:
+            except (RepositoryNotReady, OSError):  # no keys installed, or one missing
                 return 0, [], "console.config.no_keys"
             ctx.audit_action(
                 posted.session,
@@ -256,7 +257,7 @@ def config_routes(ctx: ConsoleContext, guard: Guard) -> APIRouter:
                 )
             except DocumentRejected as e:
                 return 0, [Problem(p.key, p.reason, 0, p.source) for p in e.problems], ""
-            except RepositoryNotReady:
+            except (RepositoryNotReady, OSError):  # no keys installed, or one missing
                 return 0, [], "console.config.no_keys"
             ctx.audit_action(
                 posted.session,
@@ -284,7 +285,7 @@ def config_routes(ctx: ConsoleContext, guard: Guard) -> APIRouter:
         def remove() -> bool:
             try:
                 removed = retract(repo(), audience)
-            except RepositoryNotReady:
+            except (RepositoryNotReady, OSError):
                 return False
             if removed:
                 ctx.audit_action(posted.session, posted.client, "config.retract", str(audience))

@@ -13,7 +13,8 @@ from starlette.datastructures import UploadFile
 from center.console.blocking import off_loop
 from center.console.context import ConsoleContext
 from center.console.media import CONTENT_TYPES, MediaRefused, keep_upload, uploaded
-from center.console.rendering import PREFIX, SECURITY_HEADERS, redirect, render
+from center.console.navigation import PREFIX
+from center.console.rendering import SECURITY_HEADERS, redirect, render
 from center.console.security import Guard, Posted, Refused
 from center.staff.model import Role, Session
 from kiosk.content.library import ContentError, load_content

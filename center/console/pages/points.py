@@ -22,7 +22,8 @@ from starlette.datastructures import UploadFile
 
 from center.console.blocking import off_loop
 from center.console.context import ConsoleContext
-from center.console.rendering import PREFIX, SECURITY_HEADERS, redirect, render
+from center.console.navigation import PREFIX
+from center.console.rendering import SECURITY_HEADERS, redirect, render
 from center.console.security import Guard, Posted, Refused, client_address
 from center.staff.model import Role, Session
 from kiosk.framework.masking import mask_member_id

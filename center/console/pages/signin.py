@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from center.console.context import ConsoleContext
-from center.console.navigation import home_of
-from center.console.rendering import PREFIX, local_time, redirect, render
+from center.console.navigation import PREFIX, home_of
+from center.console.rendering import local_time, redirect, render
 from center.console.security import (
     CSRF_FIELD,
     SESSION_COOKIE,

@@ -84,3 +84,14 @@ def test_every_app_server_sees_a_change_at_once(center_engine: Any, tmp_path: Pa
         other.set_enabled("kiosk-a", True)
     serving.close()
     other.close()
+
+
+def test_a_roll_out_registers_many_at_once(registry: TerminalRegistry) -> None:
+    tokens = registry.add_many([f"kiosk-{i:03d}" for i in range(50)])
+    assert len(set(tokens.values())) == 50
+    assert registry.authenticate("kiosk-007", tokens["kiosk-007"]) == "kiosk-007"
+    assert refused(registry, "kiosk-008", tokens["kiosk-007"]) == (403, "auth.terminal_mismatch")
+    assert [e.terminal_id for e in registry.entries()][:2] == ["kiosk-000", "kiosk-001"]
+    with pytest.raises(ValueError):
+        registry.add_many(["fine-1", "not fine!"])
+    assert len(registry.entries()) == 50  # nothing of a refused roll-out

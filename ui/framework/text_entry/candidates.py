@@ -34,15 +34,15 @@ class CandidateRow(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(8)
         self.prev = self._button("text_entry_candidates_prev", "candidatePage")
-        self.prev.clicked.connect(lambda: self._turn(-1))
+        self.prev.clicked.connect(self._previous_page)
         self.next = self._button("text_entry_candidates_next", "candidatePage")
-        self.next.clicked.connect(lambda: self._turn(1))
+        self.next.clicked.connect(self._next_page)
         self.grid = QGridLayout()
         self.grid.setSpacing(8)
         self.buttons: list[QPushButton] = []
         for i in range(PER_PAGE):
             b = self._button(f"text_entry_candidate_{i}", "candidate")
-            b.clicked.connect(lambda _=False, slot=i: self._pick(slot))
+            b.clicked.connect(self._clicked)  # no lambda holding self: see plate_keyboard
             self.buttons.append(b)
         outer.addWidget(self.prev)
         outer.addLayout(self.grid, 1)
@@ -96,15 +96,30 @@ class CandidateRow(QWidget):
             text = page[i] if i < len(page) else ""
             b.setText(text)
             b.setEnabled(bool(text))
+            if b.property("long") != (len(text) > 1):  # a pinyin phrase: smaller type
+                b.setProperty("long", len(text) > 1)
+                b.style().unpolish(b)
+                b.style().polish(b)
         pages = (len(self.items) + PER_PAGE - 1) // PER_PAGE
         # always in place (the candidates do not jump sideways), usable when there is a page
         self.prev.setEnabled(self.page > 0)
         self.next.setEnabled(self.page + 1 < pages)
 
+    def _previous_page(self) -> None:
+        self._turn(-1)
+
+    def _next_page(self) -> None:
+        self._turn(1)
+
     def _turn(self, step: int) -> None:
         pages = (len(self.items) + PER_PAGE - 1) // PER_PAGE
         self.page = max(0, min(pages - 1, self.page + step))
         self._show()
+
+    def _clicked(self) -> None:
+        button = self.sender()
+        if button in self.buttons:
+            self._pick(self.buttons.index(button))
 
     def _pick(self, slot: int) -> None:
         index = self.page * PER_PAGE + slot

@@ -27,6 +27,7 @@ nothing: the field carries ``Qt.ImhSensitiveData`` (see :mod:`.input_method`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -34,13 +35,15 @@ from typing import Protocol
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
+    QSpacerItem,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -55,6 +58,8 @@ from ui.framework.text_entry.pinyin import PinyinKeyboard, shared_pinyin_keyboar
 from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 
 log = logging.getLogger(__name__)
+
+QWIDGETSIZE_MAX = 16_777_215  # Qt's "no maximum"
 
 PINYIN_KEY_SCALE = {False: 1.4, True: 1.6}  # keys and letters, x Qt's own size (measured)
 HANDWRITING_CANDIDATES = 20  # two pages: the recogniser's 11th guess is still one touch away
@@ -154,12 +159,26 @@ def default_recogniser() -> Recogniser | None:
         from kiosk.textinput import handwriting
 
         if handwriting.available():
-            _recogniser = handwriting.HandwritingRecogniser()
+            recogniser = handwriting.HandwritingRecogniser()
+            _recogniser = recogniser
+            # its tables take seconds to load the first time: not on the resident's first stroke
+            threading.Thread(
+                target=_warm_up, args=(recogniser,), name="handwriting-warm-up", daemon=True
+            ).start()
         else:
             log.warning("no handwriting engine on this terminal: the pad is not offered")
     except Exception:  # an engine that fails to load must not take text entry with it
         log.exception("the handwriting recogniser could not be made")
     return _recogniser
+
+
+def _warm_up(recogniser: Recogniser) -> None:
+    try:
+        warm_up = getattr(recogniser, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+    except Exception:
+        log.exception("the handwriting recogniser could not load its tables")
 
 
 def close_default_recogniser() -> None:
@@ -172,8 +191,8 @@ def close_default_recogniser() -> None:
 
 def _stylesheet(elder: bool) -> str:
     m = theme.metrics(elder)
-    cand_font = 84 if elder else 56
-    cand_height = 150 if elder else 100
+    cand_font = 80 if elder else 56
+    cand_height = 136 if elder else 100
     return f"""
     QLineEdit#text_entry_field {{
         font-size: {m.hero}px; min-height: {m.target + 20}px; padding: 4px 20px;
@@ -184,6 +203,7 @@ def _stylesheet(elder: bool) -> str:
         font-size: {cand_font}px; min-height: {cand_height}px; max-height: {cand_height}px;
         min-width: 40px; padding: 0px; border-width: 2px; border-radius: 12px;
     }}
+    QPushButton[role="candidate"][long="true"] {{ font-size: {round(cand_font * 0.55)}px; }}
     QPushButton[role="candidate"]:disabled {{
         background: {theme.BACKGROUND}; border-color: {theme.DISABLED_BG};
     }}
@@ -296,7 +316,7 @@ class TextEntry(QWidget):
         self.backspace = self._button("text_entry_backspace")
         self.backspace.clicked.connect(self.field.backspace)
         self.dot = self._button("text_entry_dot")
-        self.dot.clicked.connect(lambda: self._insert(rules.NAME_DOT))
+        self.dot.clicked.connect(self._insert_dot)
         self.dot.setVisible(self.kind is FieldKind.NAME)
         for b in (self.undo, self.clear, self.dot, self.backspace):
             tools.addWidget(b)
@@ -334,8 +354,8 @@ class TextEntry(QWidget):
         self.cancel.clicked.connect(self._cancel)
         self.ok = self._button("text_entry_done", role="primary")
         self.ok.clicked.connect(self.finish)
-        self.actions = QWidget()
-        actions = QHBoxLayout(self.actions)
+        self.action_row = QWidget()
+        actions = QHBoxLayout(self.action_row)
         actions.setContentsMargins(0, 0, 0, 0)
         actions.setSpacing(16)
         actions.addWidget(self.cancel)
@@ -350,15 +370,10 @@ class TextEntry(QWidget):
         top.setSpacing(16)
         for w in (self.field, self.message, self.candidates):
             top.addWidget(w)
-        self.bottom = QWidget()
-        bottom = QVBoxLayout(self.bottom)
-        bottom.setContentsMargins(0, 0, 0, 0)
-        bottom.setSpacing(16)
-        bottom.addWidget(self.switch)
-        bottom.addWidget(self.actions)
         self.body = QGridLayout(self)
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(16)
+        self.spare = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
         self.setStyleSheet(_stylesheet(self.elder))
         self._apply_texts()
         self._show_method()
@@ -475,6 +490,9 @@ class TextEntry(QWidget):
     def wipe(self) -> None:
         """Forgets everything typed or written (the session ended)."""
         self._reset_inputs()
+        forget = getattr(self.recogniser, "forget", None)
+        if forget is not None:
+            forget()  # the recogniser keeps nothing between characters; it says so again
         self.field.clear()
         self._set_message("", problem=False)
         self.method = self.methods[0]
@@ -500,6 +518,19 @@ class TextEntry(QWidget):
             self.landscape = landscape
             self._arrange()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.take_focus()  # the page was built while hidden
+
+    def take_focus(self) -> None:
+        """Gives the field the focus: the pinyin keyboard types into the focus object of the
+        active window, and a kiosk window (no window manager, or none that activated it) may
+        not be the active one."""
+        window = self.window()
+        if self.isVisible() and not window.isActiveWindow():
+            window.activateWindow()
+        self.field.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         size = event.size()
@@ -508,22 +539,45 @@ class TextEntry(QWidget):
     # -- inside ----------------------------------------------------------------------------------
 
     def _arrange(self) -> None:
-        for w in (self.top, self.stack, self.bottom):
+        """Portrait, one column: the field and candidates, the method, the switch, the
+        buttons. Landscape: the field, candidates and buttons on the left; the method and
+        the switch on the right."""
+        for w in (self.top, self.stack, self.switch, self.action_row):
             self.body.removeWidget(w)
+        self.body.removeItem(self.spare)
         self.body.addWidget(self.top, 0, 0)
         if self.landscape:
-            self.body.addWidget(self.bottom, 2, 0)
-            self.body.addWidget(self.stack, 0, 1, 3, 1)
+            self.body.addItem(self.spare, 1, 0)
+            self.body.addWidget(self.action_row, 2, 0)
+            self.body.addWidget(self.stack, 0, 1, 2, 1)
+            self.body.addWidget(self.switch, 2, 1)
         else:
             self.body.addWidget(self.stack, 1, 0)
-            self.body.addWidget(self.bottom, 2, 0)
-        self.body.setRowStretch(1, 1)
+            self.body.addWidget(self.switch, 2, 0)
+            self.body.addWidget(self.action_row, 3, 0)
+            self.body.addItem(self.spare, 4, 0)
         self.body.setColumnStretch(0, 1)
         self.body.setColumnStretch(1, 1 if self.landscape else 0)
         self.candidates.set_columns(5 if self.elder or self.landscape else 10)
         self.pad.ink_width = 16.0 if self.elder else 12.0
         if self.keyboard is not None and self._holds_keyboard():
             self.keyboard.set_key_scale(PINYIN_KEY_SCALE[self.elder])
+        self._fit_stack()
+
+    def _fit_stack(self, *_: object) -> None:
+        """The pad takes the room there is; a keyboard keeps its own height, with the buttons
+        right under it (portrait)."""
+        pad = self.method is Method.HANDWRITING or self.landscape
+        height = QWIDGETSIZE_MAX
+        if not pad:
+            if self.method is Method.PINYIN and self.keyboard is not None:
+                height = self.keyboard.height() if self._holds_keyboard() else height
+            elif self.keys is not None:
+                height = self.keys.sizeHint().height()
+        self.stack.setMaximumHeight(height)
+        stretches = [0, 1, 0, 0, 0] if self.landscape else [0, int(pad), 0, 0, int(not pad)]
+        for row, stretch in enumerate(stretches):
+            self.body.setRowStretch(row, stretch)
 
     def _apply_texts(self) -> None:
         t = lambda key, **f: tr(key, self.language, **f)  # noqa: E731
@@ -561,7 +615,7 @@ class TextEntry(QWidget):
         self.switch.setVisible(len(self.methods) > 1)
         self._switch_text()
         self._arrange()
-        self.field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.take_focus()
 
     def _leave_method(self) -> None:
         if self.method is Method.PINYIN and self._holds_keyboard():
@@ -579,11 +633,13 @@ class TextEntry(QWidget):
         """Brings the application's one pinyin keyboard into this entry."""
         if self._holds_keyboard():
             return
-        kb = shared_pinyin_keyboard()
+        kb = shared_pinyin_keyboard(self.window())
         if self.keyboard is not kb:
             if self.keyboard is not None and shiboken6.isValid(self.keyboard):
                 self.keyboard.candidates_changed.disconnect(self._pinyin_candidates)
+                self.keyboard.height_changed.disconnect(self._fit_stack)
             kb.candidates_changed.connect(self._pinyin_candidates)
+            kb.height_changed.connect(self._fit_stack)
         self.keyboard = kb
         self._pinyin_box.insertWidget(0, kb)  # from wherever it was (a layout lets go of it)
         kb.show()
@@ -595,7 +651,7 @@ class TextEntry(QWidget):
 
     def _candidate_chosen(self, index: int) -> None:
         if self.method is Method.PINYIN and self.keyboard is not None:
-            self.field.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.take_focus()
             self.keyboard.select(index)
             return
         if index < len(self.candidates.items):
@@ -606,6 +662,9 @@ class TextEntry(QWidget):
     def _insert(self, text: str) -> None:
         self.field.insert(text)
         self.field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _insert_dot(self) -> None:
+        self._insert(rules.NAME_DOT)
 
     def _undo(self) -> None:
         self.pad.undo()

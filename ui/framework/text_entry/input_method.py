@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ IM_MODULE = "qtvirtualkeyboard"
 _EMPTY_HEADER_BYTES = 40
 
 
-def prepare_input_method(environ: dict[str, str] | None = None) -> None:
+def prepare_input_method(environ: MutableMapping[str, str] | None = None) -> None:
     """Selects the virtual keyboard's input context; call before the QApplication exists.
 
     Also forgets any pinyin user dictionary a previous run left with something in it."""
@@ -43,7 +44,7 @@ def prepare_input_method(environ: dict[str, str] | None = None) -> None:
         path.unlink(missing_ok=True)
 
 
-def config_location(environ: dict[str, str] | None = None) -> Path:
+def config_location(environ: Mapping[str, str] | None = None) -> Path:
     """Where Qt's ``QStandardPaths.ConfigLocation`` points on Linux (without needing Qt)."""
     env = os.environ if environ is None else environ
     xdg = env.get("XDG_CONFIG_HOME", "")
@@ -52,7 +53,7 @@ def config_location(environ: dict[str, str] | None = None) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".config"
 
 
-def user_dictionary_path(environ: dict[str, str] | None = None) -> Path:
+def user_dictionary_path(environ: Mapping[str, str] | None = None) -> Path:
     """The pinyin engine's user dictionary file."""
     return config_location(environ) / "qtvirtualkeyboard" / "pinyin" / "usr_dict.dat"
 

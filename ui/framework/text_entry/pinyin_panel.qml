@@ -12,6 +12,7 @@ Item {
     // the height of the keys alone (with candidates the panel grows upwards by the hidden
     // strip's height: the view is only this tall and the panel sits at its bottom)
     readonly property real keysHeight: panel.keyboard ? panel.keyboard.height : 0
+    onKeysHeightChanged: bridge.keysResized()
 
     InputPanel {
         id: panel

@@ -45,6 +45,13 @@ class PlateKeyboard(QWidget):
             self.showing_provinces = provinces
             self._build()
 
+    def _clicked(self) -> None:
+        button = self.sender()
+        for key, b in self.buttons.items():
+            if b is button and key != "⌫":
+                self.key_pressed.emit(key)
+                return
+
     def _keys(self) -> list[str]:
         if self.mode == "digits":
             return list(DIGITS + "X")
@@ -69,7 +76,10 @@ class PlateKeyboard(QWidget):
             b.setObjectName(f"key_{key}")
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             b.setProperty("role", "key")
-            b.clicked.connect(lambda _=False, k=key: self.key_pressed.emit(k))
+            # a bound method, not a lambda holding self: a lambda on a child's signal keeps
+            # a parentless keyboard alive until PySide's own clean-up at exit, which then
+            # deletes it mid-way and crashes (measured with PySide6 6.12)
+            b.clicked.connect(self._clicked)
             self.grid.addWidget(b, i // columns, i % columns)
             self.buttons[key] = b
         back = QPushButton("⌫")

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
@@ -286,6 +288,8 @@ def test_personal_data_is_deleted_after_the_retention(
     assert store.photo(code, account="li") == request.photo_jpeg
     clock.advance(1 * DAY + 1)
     assert store.show(code).purged  # past the retention: never shown, even before a purge
+    early = store.status(code, token)
+    assert early is not None and early.mobile_masked == ""
     assert store.purge() == 1
     detail = store.show(code, unmasked=True, account="li")
     assert detail.purged and (detail.description, detail.mobile) == ("", "")
@@ -409,3 +413,19 @@ def test_a_report_day_is_a_local_calendar_day(file_store: RequestStore) -> None:
     report = file_store.daily_report(date(2026, 12, 2))
     assert report.until - report.since == timedelta(days=1)
     assert report.since.astimezone().hour == 0 and report.rows == ()
+
+
+def test_concurrent_repeats_of_one_submission_make_one_request(store: RequestStore) -> None:
+    """Eight workers (an impatient kiosk's retries, several app servers) send the same
+    request under the same key at once: one request, the same answer for all."""
+    request = submission(30)
+    start = threading.Barrier(8)
+
+    def send() -> tuple[str, str]:
+        start.wait(timeout=30)
+        return put(store, request, key="key-concurrent")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = set(pool.map(lambda _: send(), range(8)))
+    assert len(answers) == 1
+    assert store.codes_by_key()[("kiosk-01", "key-concurrent")] == [next(iter(answers))[0]]

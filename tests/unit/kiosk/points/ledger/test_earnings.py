@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from kiosk.platform.points_config import QUIZ_REASON
@@ -13,7 +12,7 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import EntryKind
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import TOWEL, Home, member, new_ledger
 
 
 def test_adjustments_name_the_staff_and_never_go_below_zero(home: Home) -> None:

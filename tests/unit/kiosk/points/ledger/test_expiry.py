@@ -11,7 +11,7 @@ from kiosk.platform.points_config import PointsConfig
 from kiosk.points.ledger import expiry_date
 from kiosk.points.model import Balance, CartLine, EntryKind
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import TOWEL, Home, member, new_ledger
 
 
 @pytest.mark.parametrize(

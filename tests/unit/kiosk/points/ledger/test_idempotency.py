@@ -3,7 +3,6 @@ with other parameters is refused, a malformed key never reaches the database."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from kiosk.platform.service_errors import InvalidQuery
@@ -11,7 +10,7 @@ from kiosk.points.errors import IdempotencyKeyReused
 from kiosk.points.ledger.idempotency import check_key, fingerprint
 from kiosk.points.model import Balance
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import TOWEL, Home, member, new_ledger
 
 
 def test_a_fingerprint_ignores_the_order_of_parameters_but_not_the_operation() -> None:

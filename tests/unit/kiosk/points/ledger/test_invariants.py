@@ -28,6 +28,7 @@ from kiosk.points.errors import (
 )
 from kiosk.points.ledger import Ledger
 from kiosk.points.model import CartLine
+from tests.support.postgres import PostgresCluster
 from tests.unit.kiosk.points.conftest import NOW
 
 MEMBERS = ("A001", "B002", "C003")
@@ -185,3 +186,35 @@ def run(ledger: Ledger, clock: FakeClock, sequence: list[Op]) -> None:
             ledger.run_expiry("t")
             assert ledger.run_expiry("t").points == {}  # a second run finds nothing due
         check(ledger)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ops, min_size=1, max_size=30))
+def test_random_operations_keep_the_invariants_on_postgresql(
+    postgres_cluster: PostgresCluster, sequence: list[Op]
+) -> None:
+    from center.database import DatabaseSettings, open_engine
+    from center.points.store import ledger_store
+
+    name = f"inv_{uuid.uuid4().hex[:12]}"
+    url = postgres_cluster.create_database(name)
+    clock = FakeClock(NOW)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_engine(Path(folder), DatabaseSettings(url=url, pool_size=2))
+        ledger = Ledger(ledger_store(engine), CONFIG, clock)
+        try:
+            ledger.sync_catalogue(
+                CatalogueSpec(
+                    item=tuple(
+                        CatalogueSpecItem(id=i, name_zh=i, name_en=i, points=p, stock=s)
+                        for i, (p, s) in ITEMS.items()
+                    )
+                )
+            )
+            for m in MEMBERS:
+                ledger.add_member(m, m)
+            run(ledger, clock, sequence)
+        finally:
+            ledger.close()
+            engine.close()
+            postgres_cluster.drop_database(name)

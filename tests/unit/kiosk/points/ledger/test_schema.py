@@ -65,3 +65,43 @@ def test_entries_are_append_only_and_never_negative_in_the_database(tmp_path: Pa
         assert ledger.balance(m) == Balance(available=10, held=0)
     finally:
         ledger.close()
+
+
+def test_on_postgresql_the_database_guards_the_same_rules(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    import psycopg
+
+    from center.database import DatabaseSettings, open_engine
+    from center.points.store import ledger_store
+
+    engine = open_engine(tmp_path, DatabaseSettings(url=postgres_url))
+    try:
+        ledger = new_ledger(engine)
+        m = member(ledger, 10)
+        assert ledger.schema_version == SCHEMA_VERSION
+        ledger.close()
+        with psycopg.connect(postgres_url, autocommit=True) as c:  # an operator's psql
+            c.execute("SET search_path TO points")
+            with pytest.raises(psycopg.IntegrityError, match="append-only"):
+                c.execute("UPDATE entries SET available = 1000")
+            with pytest.raises(psycopg.IntegrityError, match="append-only"):
+                c.execute("DELETE FROM entries")
+            with pytest.raises(psycopg.IntegrityError, match="append-only"):
+                c.execute("TRUNCATE entries CASCADE")
+            with pytest.raises(psycopg.IntegrityError, match="negative balance"):
+                c.execute(
+                    "INSERT INTO entries (idem_key, kind, member_id, available, held, reason,"
+                    " terminal, staff, at) VALUES ('x', 'adjust', %s, -11, 0, 'r', 't', 's',"
+                    " 'now')",
+                    (m,),
+                )
+            with pytest.raises(psycopg.IntegrityError):
+                c.execute("UPDATE items SET stock = -1 WHERE id = 'towel'")
+            c.execute(f"UPDATE public.center_schema SET version = {SCHEMA_VERSION + 1}")
+        with pytest.raises(StoreError, match="this build knows"):
+            Ledger(ledger_store(engine))
+        ledger = Ledger(tmp_path / "other.sqlite3")  # the kiosk's own file is unaffected
+        ledger.close()
+    finally:
+        engine.close()

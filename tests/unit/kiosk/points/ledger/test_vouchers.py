@@ -15,7 +15,7 @@ from kiosk.points.errors import (
 )
 from kiosk.points.model import Balance, CartLine, VoucherStatus
 from tests.unit.kiosk.points.conftest import key
-from tests.unit.kiosk.points.ledger.conftest import Home, TOWEL, member, new_ledger
+from tests.unit.kiosk.points.ledger.conftest import TOWEL, Home, member, new_ledger
 
 
 def test_residents_may_cancel_their_own_vouchers_where_policy_allows(home: Home) -> None:
