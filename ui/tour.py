@@ -349,7 +349,10 @@ def run_tour(
         from PySide6.QtWidgets import QLineEdit
 
         wait_for(lambda: visible(widget_name) is not None, what=f"field {widget_name}")
-        field = visible(widget_name)
+        found = visible(widget_name)
+        # a text-entry component types into its own field; a plain field takes the text
+        field = found.findChild(QLineEdit, "text_entry_field") if found is not None else None
+        field = field if field is not None else found
         assert isinstance(field, QLineEdit), widget_name
         field.setText(text)
         settle()
@@ -443,10 +446,10 @@ def run_tour(
 
     def application_contact() -> None:
         touch("application_confirm")
-        enter_text("application_contact_field", "13812345678")
+        enter_text("application_contact_entry", "13812345678")
 
     def application_pickup() -> None:
-        touch("application_contact_next")
+        touch("text_entry_done")
 
     def application_photo() -> None:
         if face_source:

@@ -80,13 +80,15 @@ def test_kiosk_runs_fullscreen_in_a_real_window(xvfb_display: str, tmp_path: Pat
     assert result.returncode == 0, result.stderr[-3000:]
     image = Image.open(shot).convert("RGB")
     assert image.size == (1080, 1920)
-    # Fullscreen took effect: the window's background colour reaches every corner.
-    background = (0xF4, 0xF7, 0xFB)
+    # Fullscreen took effect: the attract stage's colour (theme.PRIMARY_DARK) reaches every
+    # corner of the screen.
+    stage = (0x08, 0x3B, 0x75)
     for xy in [(2, 2), (1077, 2), (2, 1917), (1077, 1917)]:
-        assert image.getpixel(xy) == background, xy
-    # The title was drawn in the CJK font: many dark-blue title pixels in the top band.
-    top = np.asarray(image.crop((0, 0, 1080, 300)))
-    title_pixels = int(((top[:, :, 2] > 120) & (top[:, :, 0] < 60)).sum())
+        assert image.getpixel(xy) == stage, xy
+    # The header was drawn in the CJK font: many near-white title pixels on the dark band
+    # above the slide card.
+    top = np.asarray(image.crop((0, 0, 1080, 190))).astype(int)
+    title_pixels = int((top.min(axis=2) > 200).sum())
     assert title_pixels > 2000
     assert "Traceback" not in result.stderr
 
@@ -117,6 +119,10 @@ EXPECTED_TOUR = [
     "violations-ineligible-record",
     "violations-payment-handoff",
     "violations-pending",
+    "violations-owner-name-pinyin",
+    "violations-owner-name-handwriting",
+    "violations-owner-name-handwriting-elder",
+    "violations-owner-name-pinyin-elder",
     "idphoto-consent",
     "idphoto-preset",
     "idphoto-live",
@@ -134,6 +140,17 @@ EXPECTED_TOUR = [
     "points-voucher",
     "points-card-refused",
     "points-refused-not-enough",
+    "application-guide",
+    "application-card",
+    "application-business",
+    "application-contact",
+    "application-pickup",
+    "application-photo-consent",
+    "application-review",
+    "application-fee-handoff",
+    "application-receipt",
+    "application-status",
+    "application-card-pulled",
     "safe-mode",
 ]
 

@@ -37,6 +37,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.support.browser import (
     TABLET,
     chromium,
+    click,
     element,
     open_page,
     screenshot,
@@ -173,7 +174,7 @@ def sign_in(driver: WebDriver, console: Console, name: str, password: str = PASS
     open_page(driver, console.url + "/console/login", r"/console/login")
     element(driver, "#username").send_keys(name)
     element(driver, "#password").send_keys(password)
-    element(driver, "button[type=submit]").click()
+    click(driver, "button[type=submit]")
 
 
 def test_sign_in_needs_a_session_then_lands_on_the_roles_page(
@@ -195,7 +196,7 @@ def test_a_sign_in_form_without_its_csrf_field_is_refused(
     browser.execute_script("document.querySelector('input[name=csrf_token]').remove()")
     element(browser, "#username").send_keys("op")
     element(browser, "#password").send_keys(PASSWORD)
-    element(browser, "button[type=submit]").click()
+    click(browser, "button[type=submit]")
     text_appears(browser, "登录表单已过期")
     screenshot(browser, SHOTS, "login-csrf-refused")
     assert browser.get_cookie("console_session") is None
@@ -218,7 +219,7 @@ def test_operator_pages_and_a_refusal(browser: WebDriver, console: Console) -> N
     wait(browser).until(ec.url_contains("/console/fleet"))
     text_appears(browser, "kiosk-b1")
     screenshot(browser, SHOTS, "fleet")
-    element(browser, "a[href='/console/fleet/terminals/kiosk-b1']").click()
+    click(browser, "a[href='/console/fleet/terminals/kiosk-b1']")
     element(browser, "svg.timeline")
     screenshot(browser, SHOTS, "fleet-terminal")
     open_page(browser, console.url + "/console/content", r"/console/content$")
@@ -246,7 +247,7 @@ def test_a_published_configuration_reaches_a_real_agent(
         area = element(browser, "#text")
         area.clear()
         area.send_keys(text)
-        element(browser, "form[action$='/config/check'] button[type=submit]").click()
+        click(browser, "form[action$='/config/check'] button[type=submit]")
 
     check("[ui]\nvolume = 500\n")
     element(browser, "#problems")
@@ -257,7 +258,7 @@ def test_a_published_configuration_reaches_a_real_agent(
     element(browser, "#checked")
     text_appears(browser, "ui.elder_scale")
     screenshot(browser, SHOTS, "config-diff")
-    element(browser, "#publish").click()
+    click(browser, "#publish")
     text_appears(browser, "已签名发布")
     screenshot(browser, SHOTS, "config-published")
 
@@ -267,7 +268,7 @@ def test_a_published_configuration_reaches_a_real_agent(
     assert kiosk.store.config.config_version == "group:lobby@1"
 
     check("[ui]\nvolume = 45\n")
-    element(browser, "#publish").click()
+    click(browser, "#publish")
     text_appears(browser, "第 2 版")
     assert kiosk.agent.poll_once().outcome == "applied"
     assert kiosk.store.config.ui.volume == 45
@@ -309,7 +310,7 @@ def test_staff_fulfil_a_voucher_by_typing_its_scan(browser: WebDriver, console: 
     text_appears(browser, mask_member_id("M20230517"))
     assert "M20230517" not in browser.page_source
     screenshot(browser, SHOTS, "voucher")
-    element(browser, "#fulfil").click()
+    click(browser, "#fulfil")
     wait(browser).until(ec.url_contains("done=fulfilled"))
     text_of(browser, "#voucher-status", "已领取")
     screenshot(browser, SHOTS, "voucher-fulfilled")
@@ -321,7 +322,7 @@ def test_staff_fulfil_a_voucher_by_typing_its_scan(browser: WebDriver, console: 
     open_page(browser, console.url + "/console/points", r"/console/points$")
     text_appears(browser, "库存")
     screenshot(browser, SHOTS, "points")
-    element(browser, "form[action$='/points/report'] button").click()
+    click(browser, "form[action$='/points/report'] button")
     text_appears(browser, voucher.code)
     screenshot(browser, SHOTS, "points-report")
 
@@ -340,7 +341,7 @@ def test_the_auditor_finds_and_exports_what_happened(browser: WebDriver, console
     screenshot(browser, SHOTS, "audit")
     action = element(browser, "input[name=action]")
     action.send_keys("signin.locked")
-    element(browser, "form.filters button[type=submit]").click()
+    click(browser, "form.filters button[type=submit]")
     wait(browser).until(ec.url_contains("action=signin.locked"))
     rows = browser.find_elements(By.CSS_SELECTOR, "table.audit tbody tr")
     assert rows and all("signin.locked" in r.text for r in rows)
@@ -383,7 +384,7 @@ def test_staff_return_an_application_and_the_kiosk_shows_why(
         assert app.id_number not in browser.page_source
         screenshot(browser, SHOTS, "application")
         element(browser, "#reason").send_keys("照片背景不合格，请重新拍摄")
-        element(browser, "#act-return").click()
+        click(browser, "#act-return")
         wait(browser).until(ec.url_contains("done=return"))
         text_of(browser, "#application-status", "已退回")
         screenshot(browser, SHOTS, "application-returned")

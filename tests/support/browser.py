@@ -66,9 +66,35 @@ def open_page(driver: WebDriver, url: str, path_pattern: str) -> None:
 
 
 def element(driver: WebDriver, css: str) -> WebElement:
-    """The element matching ``css`` once it is visible."""
-    found: WebElement = wait(driver).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+    """The element matching ``css`` once it is visible (looked up again while the page is
+    still replacing itself: Chromium then says a node "does not belong to the document")."""
+
+    def visible(d: WebDriver) -> WebElement | bool:
+        try:
+            found = d.find_element(By.CSS_SELECTOR, css)
+            return found if found.is_displayed() else False
+        except WebDriverException:
+            return False
+
+    found: WebElement = wait(driver).until(visible)
     return found
+
+
+def click(driver: WebDriver, css: str) -> None:
+    """Clicks the element matching ``css``, finding it again if the page replaced it between
+    the look-up and the click (a click on a replaced node fails before it acts)."""
+
+    def clicked(d: WebDriver) -> bool:
+        try:
+            found = d.find_element(By.CSS_SELECTOR, css)
+            if not found.is_displayed():
+                return False
+            found.click()
+        except WebDriverException:
+            return False
+        return True
+
+    wait(driver).until(clicked)
 
 
 def text_appears(driver: WebDriver, text: str) -> None:

@@ -82,9 +82,9 @@ def test_processes_redeeming_at_once_never_oversell_or_overdraw(
             ledger.credit(member, points, f"seed-{member}", reason="v", terminal="t", staff="s")
     finally:
         ledger.close()
-        engine.close()  # no connection of ours crosses the fork
+        engine.close()
 
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads forked
     out = ctx.Queue()
     procs = [
         ctx.Process(target=redeem_many, args=(postgres_url, str(tmp_path), i, out))
