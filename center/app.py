@@ -27,19 +27,23 @@ from center.answers import install_error_handlers
 from center.applications.api import create_applications_router
 from center.applications.store import ApplicationStore, open_center_applications
 from center.auth import TerminalRegistry, open_callers
-from center.console import install_console
-from center.data_dir import default_data_dir
+from center.console import ConsoleSettings, install_console
+from center.data_dir import default_data_dir, load_settings
 from center.database import Engine, open_engine
 from center.fleet import FleetService
 from center.fleet.api import fleet_router
+from center.fleet.history import open_health_history
 from center.fleet.registry import open_heartbeats
 from center.health import health_router
 from center.photo.api import create_photos_router
 from center.photo.store import PhotoStore, open_center_photos
 from center.points.api import create_points_router
 from center.points.store import open_center_ledger
+from center.report.usage import CountingFleet, open_usage_log
 from center.requests.api import create_requests_router
 from center.requests.store import RequestStore, open_center_requests
+from center.staff.audit import open_audit_log
+from center.staff.store import open_staff_store
 from center.violations.api import violations_router
 from kiosk import __version__
 from kiosk.points.ledger import Ledger
@@ -107,14 +111,19 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
     service = LocalViolationService.open_demo(data_dir / "violations.sqlite3")
     # --terminals FILE: a JSON registry (one machine); else the database's
     registry = TerminalRegistry(terminals) if terminals else open_callers(database, data_dir)
-    fleet = FleetService(
+    # the fleet, also counting the terminals' usage for the usage report (center/report)
+    usage = open_usage_log(database)
+    fleet = CountingFleet(
         data_dir / "fleet",
+        usage=usage,
         terminals=registry,
         heartbeats=open_heartbeats(database),
         operators=open_callers(database, data_dir, "operator"),
     )
+    fleet.history.close()  # the console's timeline on the database too
+    fleet.history = open_health_history(database)
     photos = open_center_photos(data_dir, engine=database)
-    applications = open_center_applications(data_dir)
+    applications = open_center_applications(data_dir, engine=database)
     points = open_center_ledger(data_dir, engine=database)
     requests = open_center_requests(data_dir, engine=database)
     app = create_app(
@@ -127,8 +136,21 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
         database=database,
         requests=requests,
     )
-    # The web console (/console/) for operators, staff and auditors: center/console.
-    install_console(app, data_dir, fleet=fleet, points=points, applications=applications)
+    # The web console (/console/) for operators, staff and auditors: center/console; its
+    # accounts, sessions and audit log on the database, so any app server signs anyone in.
+    console = load_settings(data_dir, "console", ConsoleSettings)
+    install_console(
+        app,
+        data_dir,
+        fleet=fleet,
+        points=points,
+        applications=applications,
+        requests=requests,
+        photos=photos,
+        usage=usage,
+        staff=open_staff_store(data_dir, engine=database, policy=console.staff_policy()),
+        audit=open_audit_log(data_dir, engine=database),
+    )
     return app
 
 

@@ -30,6 +30,7 @@ from center.data_dir import data_dir_of
 from center.fleet.cli import add_fleet_commands
 from center.points.cli import add_points_commands
 from center.registry_cli import add_registry_commands, callers_of
+from center.report.cli import add_report_commands
 from center.requests.cli import add_requests_commands
 from center.staff.cli import add_staff_commands
 from kiosk.platform.urls import is_loopback
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_fleet_commands(sub)
     add_applications_commands(sub)
     add_requests_commands(sub)
+    add_report_commands(sub)
     add_staff_commands(sub)
     return parser
 

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from kiosk.application.service import ApplicationService
     from kiosk.photo.service import PhotoService
     from kiosk.points.service import PointsService
+    from kiosk.requests.service import RequestService
     from kiosk.violations.service import ViolationService
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,24 @@ class Backends:
             )
 
         service: ApplicationService = self._get("application", build)
+        return service
+
+    def requests(self) -> RequestService:
+        """Where resident requests go (我要反映 / 您来点单)."""
+
+        def build() -> RequestService:
+            from kiosk.requests.factory import build_requests_service
+
+            config = self.store.config
+            return build_requests_service(
+                config.backend,
+                data_dir=self.data_dir,
+                terminal_id=config.terminal.id,
+                config=config.requests,
+                now=lambda: self.clock.now().astimezone(UTC),  # the clock's time is local
+            )
+
+        service: RequestService = self._get("requests", build)
         return service
 
     def close(self) -> None:

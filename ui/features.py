@@ -20,6 +20,7 @@ def all_features() -> list[FeatureFactory]:
     from ui.application.feature import ApplicationFeature
     from ui.photo.feature import IdPhotoFeature
     from ui.points.feature import PointsFeature
+    from ui.requests.feature import FaceDetector, RequestsFeature
     from ui.violations.feature import ViolationsFeature
 
     photo: list[IdPhotoFeature] = []
@@ -34,4 +35,19 @@ def all_features() -> list[FeatureFactory]:
     def make_application(host: Host) -> Feature:
         return ApplicationFeature(host, take_photo=take_photo)
 
-    return [make_application, make_photo, ViolationsFeature, AntifraudFeature, PointsFeature]
+    def face_detector() -> FaceDetector:  # the photo pipeline's, for the requests' photo check
+        from kiosk.photo.face_analysis import FaceAnalyzer
+
+        return FaceAnalyzer("still")
+
+    def make_requests(host: Host) -> Feature:
+        return RequestsFeature(host, face_detector=face_detector)
+
+    return [
+        make_application,
+        make_photo,
+        ViolationsFeature,
+        AntifraudFeature,
+        PointsFeature,
+        make_requests,
+    ]

@@ -2,7 +2,10 @@
 personal fields and photo sealed at rest, the staff's actions on it audited, and what is
 personal deleted ``retention_days`` (default 30) after the application is final.
 
-On disk, under the center's data directory (:mod:`center.data_dir`)::
+It runs on the center's engine-neutral :class:`~kiosk.platform.database.Database` (a SQLite
+file, or the ``applications`` schema of the center's PostgreSQL: :mod:`center.database`),
+with plain SQL and numbered migrations, all in this module. On SQLite, under the center's
+data directory (:mod:`center.data_dir`)::
 
     applications/applications.sqlite3   one row per application (file 0600, folder 0700):
         in clear:  number, terminal, idempotency key, business, pickup, fee, status, reason,
@@ -23,14 +26,19 @@ Status: ``submitted`` on arrival; staff move it (each move checked and audited):
 
 ``returned`` and ``collected`` are final: a returned application is made again as a new one.
 ``retention_days`` after an application became final its personal fields, photo, masked
-name and number and sealed token are deleted (``secure_delete``, the WAL truncated); the
-row keeps its number, business, pickup, status and dates (and a receipt's token still shows
-that status). Purges run when the store opens, before every submission and on demand.
+name and number and sealed token are deleted (on SQLite ``secure_delete``, the WAL
+truncated); the row keeps its number, business, pickup, status and dates (and a receipt's
+token still shows that status). Purges run when the store opens, before a submission when
+something is due, and on demand.
 
 Submissions are idempotent per terminal and ``Idempotency-Key``: a repeat of the same
 application answers the first number and token; the same key with another application is
-refused (:class:`ApplicationKeyReused`). Several worker processes may share the file: each
-write runs in one ``BEGIN IMMEDIATE`` transaction. SQL stays plain and in this module.
+refused (:class:`ApplicationKeyReused`). Several processes may share the store (app servers
+on one PostgreSQL database, workers on one file): each write is one transaction
+(``BEGIN IMMEDIATE`` on SQLite; SERIALIZABLE on PostgreSQL, run again after a conflict), so
+two submissions with one key make one application, and two staff actions on one
+application cannot both pass the status check. Every server must have the same
+``keys/applications.key``.
 """
 
 from __future__ import annotations
@@ -39,9 +47,7 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +57,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import BaseModel, ConfigDict, Field
 
 from center.data_dir import load_settings
+from center.database import Engine, open_engine
 from center.photo.store import load_or_create_key
 from kiosk.application.model import (
     FINAL_STATUSES,
@@ -63,8 +70,8 @@ from kiosk.application.model import (
 )
 from kiosk.framework.clock import Clock, SystemClock
 from kiosk.framework.masking import mask_address, mask_id_number, mask_mobile, mask_name
+from kiosk.platform.database import Connection, Database, Dialects, Migration, SqliteDatabase
 from kiosk.platform.service_errors import ServiceRejected, StoreError
-from kiosk.platform.sqlite_connections import apply_migrations
 
 log = logging.getLogger(__name__)
 
@@ -75,46 +82,64 @@ SYSTEM_ACCOUNT = "system"
 _NUMBER_ATTEMPTS = 8  # 32**6 numbers a day: a clash is rare, two in a row rarer still
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, UTC: compares as text
 
-_SCHEMA: list[list[str]] = [
-    [
-        "CREATE TABLE applications ("
-        " application_no TEXT PRIMARY KEY,"
-        " terminal TEXT NOT NULL,"
-        " idem TEXT NOT NULL,"
-        " digest TEXT,"
-        " token_sha256 TEXT NOT NULL,"
-        " token_sealed BLOB,"
-        " business TEXT NOT NULL,"
-        " pickup TEXT NOT NULL,"
-        " fee_yuan TEXT NOT NULL,"
-        " photo_preset TEXT NOT NULL,"
-        " status TEXT NOT NULL,"
-        " reason TEXT NOT NULL DEFAULT '',"
-        " pickup_place TEXT NOT NULL DEFAULT '',"
-        " submitted_at TEXT NOT NULL,"
-        " received_at TEXT NOT NULL,"
-        " updated_at TEXT NOT NULL,"
-        " final_at TEXT,"
-        " purged_at TEXT,"
-        " name_masked TEXT NOT NULL DEFAULT '',"
-        " id_masked TEXT NOT NULL DEFAULT '',"
-        " personal_sealed BLOB,"
-        " photo_sealed BLOB,"
-        " photo_sha256 TEXT NOT NULL,"
-        " photo_size INTEGER NOT NULL,"
-        " UNIQUE (terminal, idem))",
+STORE_NAME = "applications"
+SQLITE_FILE = "applications/applications.sqlite3"
+"""The store's file on SQLite, under the engine's folder (the data directory)."""
+SQLITE_PRAGMAS = ("secure_delete=ON",)  # purged pages are zeroed
+
+_APPLICATIONS = (
+    "CREATE TABLE applications ("
+    " application_no TEXT PRIMARY KEY,"
+    " terminal TEXT NOT NULL,"
+    " idem TEXT NOT NULL,"
+    " digest TEXT,"
+    " token_sha256 TEXT NOT NULL,"
+    " token_sealed {blob},"
+    " business TEXT NOT NULL,"
+    " pickup TEXT NOT NULL,"
+    " fee_yuan TEXT NOT NULL,"
+    " photo_preset TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " pickup_place TEXT NOT NULL DEFAULT '',"
+    " submitted_at TEXT NOT NULL,"
+    " received_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL,"
+    " final_at TEXT,"
+    " purged_at TEXT,"
+    " name_masked TEXT NOT NULL DEFAULT '',"
+    " id_masked TEXT NOT NULL DEFAULT '',"
+    " personal_sealed {blob},"
+    " photo_sealed {blob},"
+    " photo_sha256 TEXT NOT NULL,"
+    " photo_size INTEGER NOT NULL,"
+    " UNIQUE (terminal, idem))"
+)
+_AUDIT = (
+    "CREATE TABLE audit ("
+    " id {id},"
+    " at TEXT NOT NULL,"
+    " account TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " application_no TEXT NOT NULL,"
+    " detail TEXT NOT NULL DEFAULT '')"
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: applications and the audit of what staff did to them. On SQLite this is, statement
+    # for statement, the schema files made before the store moved onto center.database
+    # have (user_version 1): they open as they are.
+    (
+        Dialects(_APPLICATIONS.format(blob="BLOB"), _APPLICATIONS.format(blob="BYTEA")),
         "CREATE INDEX applications_status ON applications (status, received_at)",
         "CREATE INDEX applications_final ON applications (final_at)",
-        "CREATE TABLE audit ("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " at TEXT NOT NULL,"
-        " account TEXT NOT NULL,"
-        " action TEXT NOT NULL,"
-        " application_no TEXT NOT NULL,"
-        " detail TEXT NOT NULL DEFAULT '')",
+        Dialects(
+            _AUDIT.format(id="INTEGER PRIMARY KEY AUTOINCREMENT"),
+            _AUDIT.format(id="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ),
         "CREATE INDEX audit_application ON audit (application_no, id)",
-    ],
-]
+    ),
+)
 
 ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "accept": (frozenset({"submitted"}), "accepted"),
@@ -163,8 +188,8 @@ def load_applications_config(data_dir: Path) -> ApplicationsConfig:
 
 
 def applications_file(data_dir: Path) -> Path:
-    """The application store in a center data directory."""
-    return data_dir / "applications" / "applications.sqlite3"
+    """The application store in a center data directory, on SQLite's default folder."""
+    return data_dir / SQLITE_FILE
 
 
 def applications_key_file(data_dir: Path) -> Path:
@@ -269,49 +294,56 @@ _DETAIL = (
 
 
 class ApplicationStore:
-    """Applications with sealed personal fields and photos in one SQLite file; thread-safe.
+    """Applications with sealed personal fields and photos on a center database; thread-safe.
 
     Args:
-        path: the SQLite file (its folder is made 0700).
+        store: a SQLite file (``Path``; its folder is made 0700, the file 0600, with
+            ``secure_delete``), or the center's store (``engine.store("applications",
+            ...)``, as :func:`open_center_applications` opens it).
         key_file: the Fernet key (made 0600 if absent).
         retention_days: days after an application is final that its personal data goes.
         clock: wall time (``now()``) for every date and the retention.
-        timeout_s: how long a write waits for another process's write lock.
+        timeout_s: how long a write waits for another process's write lock (SQLite file).
+        engine: an engine the store owns (closed with it), when its opener made one.
     """
 
     def __init__(
         self,
-        path: Path,
+        store: Path | Database,
         key_file: Path,
         *,
         retention_days: int = RETENTION_DEFAULT_DAYS,
         clock: Clock | None = None,
         timeout_s: float = 10.0,
+        engine: Engine | None = None,
     ) -> None:
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
-        self.path = path
         self.retention = timedelta(days=retention_days)
         self.clock: Clock = clock or SystemClock()
         self._fernet = Fernet(load_or_create_key(key_file))
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.parent.chmod(0o700)
+        self._engine = engine
+        if isinstance(store, Path):
+            self.db: Database = SqliteDatabase(
+                store,
+                name=STORE_NAME,
+                timeout_s=timeout_s,
+                pragmas=SQLITE_PRAGMAS,
+                private=True,
+            )
+        else:
+            self.db = store
         try:
-            self._db = sqlite3.connect(
-                path, timeout=timeout_s, isolation_level=None, check_same_thread=False
-            )
-            path.chmod(0o600)  # the -wal and -shm files take the database's mode
-            self._db.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # an answered application survives
-            self._db.execute("PRAGMA secure_delete=ON")  # purged pages are zeroed
-            apply_migrations(
-                self._db, _SCHEMA, name=path.name, log=log, what="the application store"
-            )
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"cannot open {path.name}: {e}") from e
-        self.purge()
+            self.db.migrate(MIGRATIONS, what="the application store")
+            self.purge()
+        except BaseException:
+            self.db.close()  # an engine it was given is closed by whoever opened it
+            raise
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return self.db.path if isinstance(self.db, SqliteDatabase) else None
 
     # -- plumbing -------------------------------------------------------------------------
     def _now(self) -> str:
@@ -320,31 +352,20 @@ class ApplicationStore:
     def _cutoff(self) -> str:
         return _utc_text(self.clock.now() - self.retention)
 
-    def _transaction[T](self, work: Callable[[], T]) -> T:
-        """Runs ``work`` in one write transaction (the caller holds the lock)."""
+    def _open(self, sealed: Any, what: str, number: str) -> bytes:
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                result = work()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"the application store failed: {e}") from e
-        return result
-
-    def _open(self, sealed: bytes, what: str, number: str) -> bytes:
-        try:
-            return self._fernet.decrypt(sealed)
+            return self._fernet.decrypt(bytes(sealed))
         except InvalidToken as e:
             raise StoreError(f"the {what} of {number} cannot be decrypted with this key") from e
 
-    def _audit(self, account: str, action: str, number: str, detail: str = "") -> None:
-        self._db.execute(
+    @staticmethod
+    def _audit(
+        c: Connection, at: str, account: str, action: str, number: str, detail: str = ""
+    ) -> None:
+        c.execute(
             "INSERT INTO audit (at, account, action, application_no, detail)"
             " VALUES (?, ?, ?, ?, ?)",
-            (self._now(), account, action, number, detail),
+            (at, account, action, number, detail),
         )
 
     # -- what terminals do ----------------------------------------------------------------
@@ -363,78 +384,78 @@ class ApplicationStore:
 
         ``fields`` are the submission's text fields
         (:meth:`~kiosk.application.model.ApplicationSubmission.fields`), checked by the
-        caller. Final applications past their retention are purged first, in the same
-        transaction.
+        caller. Final applications past their retention are purged first.
 
         Raises:
             ApplicationKeyReused: the terminal sent another application with this key.
             StoreError: the database failed.
         """
+        if self._purge_due():
+            self.purge()
         photo_sha256 = hashlib.sha256(photo).hexdigest()
         digest = content_digest(dict(fields), photo_sha256)
         personal = {f: str(fields.get(f, "")) for f in PERSONAL_FIELDS}
         personal_sealed = self._fernet.encrypt(json.dumps(personal).encode("utf-8"))
         photo_sealed = self._fernet.encrypt(photo)
+        token = new_status_token()
+        token_sealed = self._fernet.encrypt(token.encode("ascii"))
+        now = self._now()
 
-        def write() -> tuple[int, Stored]:
-            purged = self._purge_final()
-            earlier = self._db.execute(
+        def write(c: Connection) -> Stored:
+            earlier = c.execute(
                 "SELECT application_no, status, digest, token_sealed FROM applications"
                 " WHERE terminal = ? AND idem = ?",
                 (terminal, idempotency_key),
             ).fetchone()
             if earlier is not None:
-                number, status, earlier_digest, token_sealed = earlier
-                if earlier_digest is None or not hmac.compare_digest(earlier_digest, digest):
+                number, status, earlier_digest, earlier_token = earlier
+                if earlier_digest is None or not hmac.compare_digest(str(earlier_digest), digest):
                     raise ApplicationKeyReused(
                         "the Idempotency-Key was used for another application"
                     )
-                token = self._open(bytes(token_sealed), "token", number).decode("ascii")
-                return purged, Stored(number, token, status, replayed=True)
-            token = new_status_token()
-            now = self._now()
+                first = self._open(earlier_token, "token", str(number)).decode("ascii")
+                return Stored(str(number), first, str(status), replayed=True)
             for _ in range(_NUMBER_ATTEMPTS):
                 number = new_application_no(submitted_at)
-                try:
-                    self._db.execute(
-                        "INSERT INTO applications (application_no, terminal, idem, digest,"
-                        " token_sha256, token_sealed, business, pickup, fee_yuan,"
-                        " photo_preset, status, submitted_at, received_at, updated_at,"
-                        " name_masked, id_masked, personal_sealed, photo_sealed,"
-                        " photo_sha256, photo_size)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?, ?,"
-                        " ?, ?, ?)",
-                        (
-                            number,
-                            terminal,
-                            idempotency_key,
-                            digest,
-                            hashlib.sha256(token.encode("ascii")).hexdigest(),
-                            self._fernet.encrypt(token.encode("ascii")),
-                            fields["business"],
-                            fields["pickup"],
-                            fields["fee_yuan"],
-                            fields["photo_preset"],
-                            submitted_at.isoformat(),
-                            now,
-                            now,
-                            mask_name(personal["name"]),
-                            mask_id_number(personal["id_number"]),
-                            personal_sealed,
-                            photo_sealed,
-                            photo_sha256,
-                            len(photo),
-                        ),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # the number is taken (the key was looked up just now)
-                return purged, Stored(number, token, "submitted", replayed=False)
+                taken = c.execute(
+                    "SELECT 1 FROM applications WHERE application_no = ?", (number,)
+                ).fetchone()
+                if taken:
+                    continue
+                c.execute(
+                    "INSERT INTO applications (application_no, terminal, idem, digest,"
+                    " token_sha256, token_sealed, business, pickup, fee_yuan,"
+                    " photo_preset, status, submitted_at, received_at, updated_at,"
+                    " name_masked, id_masked, personal_sealed, photo_sealed,"
+                    " photo_sha256, photo_size)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, ?, ?,"
+                    " ?, ?, ?)",
+                    (
+                        number,
+                        terminal,
+                        idempotency_key,
+                        digest,
+                        hashlib.sha256(token.encode("ascii")).hexdigest(),
+                        token_sealed,
+                        fields["business"],
+                        fields["pickup"],
+                        fields["fee_yuan"],
+                        fields["photo_preset"],
+                        submitted_at.isoformat(),
+                        now,
+                        now,
+                        mask_name(personal["name"]),
+                        mask_id_number(personal["id_number"]),
+                        personal_sealed,
+                        photo_sealed,
+                        photo_sha256,
+                        len(photo),
+                    ),
+                )
+                return Stored(number, token, "submitted", replayed=False)
             raise StoreError("no free application number")
 
-        with self._lock:
-            purged, stored = self._transaction(write)
-            if purged:
-                self._truncate_wal()
+        stored = self.db.write(write)
         if not stored.replayed:
             log.info("application %s received from %s", stored.application_no, terminal)
         return stored
@@ -443,32 +464,33 @@ class ApplicationStore:
         """The status a resident may see with the receipt's token (masked fields only);
         None for an unknown number or a wrong token alike."""
         presented = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-        with self._lock:
-            row = self._db.execute(
+        with self.db.read() as c:
+            row = c.execute(
                 "SELECT token_sha256 FROM applications WHERE application_no = ?",
                 (application_no,),
             ).fetchone()
             if row is None or not hmac.compare_digest(str(row[0]), presented):
                 return None
-            return self._status(application_no)
+            return self._status(c, application_no)
 
-    def _status(self, application_no: str) -> ApplicationStatus:
-        """The masked status of an application that exists (the caller holds the lock)."""
-        row = self._db.execute(
+    @staticmethod
+    def _status(c: Connection, application_no: str) -> ApplicationStatus:
+        """The masked status of an application that exists."""
+        row = c.execute(
             "SELECT status, reason, business, updated_at, pickup, pickup_place, name_masked,"
             " id_masked FROM applications WHERE application_no = ?",
             (application_no,),
         ).fetchone()
         return ApplicationStatus(
             application_no,
-            row[0],
-            row[1],
-            row[2],
-            _req(_utc(row[3])).isoformat(),
-            row[4],
-            row[5],
-            row[6],
-            row[7],
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            _req(_utc(str(row[3]))).isoformat(),
+            str(row[4]),
+            str(row[5]),
+            str(row[6]),
+            str(row[7]),
         )
 
     # -- what staff do --------------------------------------------------------------------
@@ -484,11 +506,19 @@ class ApplicationStore:
             query += " WHERE status = ?"
             args = (status,)
         query += " ORDER BY received_at DESC, application_no LIMIT ?"
-        with self._lock:
-            rows = self._db.execute(query, (*args, limit)).fetchall()
+        with self.db.read() as c:
+            rows = c.execute(query, (*args, max(0, limit))).fetchall()
         return [
             ApplicationSummary(
-                r[0], r[1], r[2], r[3], r[4], _req(_utc(r[5])), _req(_utc(r[6])), r[7], r[8]
+                str(r[0]),
+                str(r[1]),
+                str(r[2]),
+                str(r[3]),
+                str(r[4]),
+                _req(_utc(str(r[5]))),
+                _req(_utc(str(r[6]))),
+                str(r[7]),
+                str(r[8]),
             )
             for r in rows
         ]
@@ -505,25 +535,29 @@ class ApplicationStore:
         """
         if unmasked and not account:
             raise ValueError("an unmasked read needs the account that reads")
+        now = self._now()
 
-        def read() -> tuple[Any, ...] | None:
-            row = self._db.execute(
+        def read(c: Connection) -> tuple[Any, ...] | None:
+            row = c.execute(
                 f"SELECT {_DETAIL} FROM applications WHERE application_no = ?",
                 (application_no,),
             ).fetchone()
             if row is not None and unmasked:
-                self._audit(account, "view_unmasked", application_no)
+                self._audit(c, now, account, "view_unmasked", application_no)
             return tuple(row) if row is not None else None
 
-        with self._lock:
-            row = self._transaction(read) if unmasked else read()
+        if unmasked:
+            row = self.db.write(read)
+        else:
+            with self.db.read() as c:
+                row = read(c)
         if row is None:
             raise ApplicationUnknown(f"no application {application_no}")
         number = str(row[0])
         final_at, purged_at, sealed = row[12], row[13], row[16]
         personal: dict[str, str] = {}
         if sealed is not None and not self._past_retention(final_at):
-            personal = json.loads(self._open(bytes(sealed), "personal fields", number))
+            personal = json.loads(self._open(sealed, "personal fields", number))
             if not unmasked:
                 personal = mask_personal(personal)
         return ApplicationDetail(
@@ -556,25 +590,25 @@ class ApplicationStore:
         """
         if not account:
             raise ValueError("reading a photo needs the account that reads")
+        now = self._now()
 
-        def read() -> tuple[Any, ...] | None:
-            row = self._db.execute(
+        def read(c: Connection) -> tuple[Any, ...] | None:
+            row = c.execute(
                 "SELECT photo_sealed, photo_sha256, final_at FROM applications"
                 " WHERE application_no = ?",
                 (application_no,),
             ).fetchone()
             if row is not None:
-                self._audit(account, "view_photo", application_no)
+                self._audit(c, now, account, "view_photo", application_no)
             return tuple(row) if row is not None else None
 
-        with self._lock:
-            row = self._transaction(read)
+        row = self.db.write(read)
         if row is None:
             raise ApplicationUnknown(f"no application {application_no}")
         sealed, sha256, final_at = row
         if sealed is None or self._past_retention(final_at):
             return None
-        jpeg = self._open(bytes(sealed), "photo", application_no)
+        jpeg = self._open(sealed, "photo", application_no)
         if hashlib.sha256(jpeg).hexdigest() != sha256:
             raise StoreError(f"the photo of {application_no} is damaged")
         return jpeg
@@ -608,9 +642,10 @@ class ApplicationStore:
         if len(reason) > MAX_REASON_CHARS or len(place) > MAX_PLACE_CHARS:
             raise TransitionRefused("the reason or the place is too long")
         allowed_from, to = ACTIONS[action]
+        now = self._now()
 
-        def write() -> tuple[str, ApplicationStatus]:
-            row = self._db.execute(
+        def write(c: Connection) -> tuple[str, ApplicationStatus]:
+            row = c.execute(
                 "SELECT status, pickup_place FROM applications WHERE application_no = ?",
                 (application_no,),
             ).fetchone()
@@ -618,8 +653,7 @@ class ApplicationStore:
                 raise ApplicationUnknown(f"no application {application_no}")
             if row[0] not in allowed_from:
                 raise TransitionRefused(f"cannot {action} an application that is {row[0]}")
-            now = self._now()
-            self._db.execute(
+            c.execute(
                 "UPDATE applications SET status = ?, updated_at = ?, reason = ?,"
                 " pickup_place = ?, final_at = ? WHERE application_no = ?",
                 (
@@ -631,11 +665,10 @@ class ApplicationStore:
                     application_no,
                 ),
             )
-            self._audit(account, action, application_no, reason or place)
-            return str(row[0]), self._status(application_no)
+            self._audit(c, now, account, action, application_no, reason or place)
+            return str(row[0]), self._status(c, application_no)
 
-        with self._lock:
-            before, after = self._transaction(write)
+        before, after = self.db.write(write)
         log.info("application %s: %s -> %s by %s", application_no, before, to, account)
         return after
 
@@ -666,17 +699,20 @@ class ApplicationStore:
         if application_no is not None:
             query += " WHERE application_no = ?"
             args = (application_no,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        return [AuditEntry(_req(_utc(r[0])), r[1], r[2], r[3], r[4]) for r in rows]
+        with self.db.read() as c:
+            rows = c.execute(query + " ORDER BY id", args).fetchall()
+        return [
+            AuditEntry(_req(_utc(str(r[0]))), str(r[1]), str(r[2]), str(r[3]), str(r[4]))
+            for r in rows
+        ]
 
     def count(self, status: str | None = None) -> int:
         """How many applications the store holds (of one status, or all)."""
-        with self._lock:
+        with self.db.read() as c:
             if status is None:
-                row = self._db.execute("SELECT COUNT(*) FROM applications").fetchone()
+                row = c.execute("SELECT COUNT(*) FROM applications").fetchone()
             else:
-                row = self._db.execute(
+                row = c.execute(
                     "SELECT COUNT(*) FROM applications WHERE status = ?", (status,)
                 ).fetchone()
         return int(row[0])
@@ -684,63 +720,77 @@ class ApplicationStore:
     def numbers_by_key(self) -> dict[tuple[str, str], list[str]]:
         """(terminal, idempotency key) -> the application numbers it made (for checks:
         never more than one)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT terminal, idem, application_no FROM applications ORDER BY rowid"
+        with self.db.read() as c:
+            rows = c.execute(
+                "SELECT terminal, idem, application_no FROM applications"
+                " ORDER BY received_at, application_no"
             ).fetchall()
         out: dict[tuple[str, str], list[str]] = {}
         for terminal, idem, number in rows:
-            out.setdefault((terminal, idem), []).append(number)
+            out.setdefault((str(terminal), str(idem)), []).append(str(number))
         return out
 
     # -- retention ------------------------------------------------------------------------
     def _past_retention(self, final_at: object) -> bool:
         return isinstance(final_at, str) and final_at < self._cutoff()
 
+    def _purge_due(self) -> bool:
+        with self.db.read() as c:
+            row = c.execute(
+                "SELECT 1 FROM applications WHERE final_at IS NOT NULL AND final_at < ?"
+                " AND purged_at IS NULL LIMIT 1",
+                (self._cutoff(),),
+            ).fetchone()
+        return row is not None
+
     def purge(self) -> int:
         """Deletes the personal data of every application final for longer than the
         retention; answers how many."""
-        with self._lock:
-            purged = self._transaction(self._purge_final)
-            if purged:
-                self._truncate_wal()
-        return purged
+        cutoff, now = self._cutoff(), self._now()
 
-    def _purge_final(self) -> int:
-        due = [
-            str(r[0])
-            for r in self._db.execute(
-                "SELECT application_no FROM applications"
-                " WHERE final_at IS NOT NULL AND final_at < ? AND purged_at IS NULL",
-                (self._cutoff(),),
-            ).fetchall()
-        ]
-        if not due:
-            return 0
-        now = self._now()
-        for number in due:
-            self._db.execute(
-                "UPDATE applications SET personal_sealed = NULL, photo_sealed = NULL,"
-                " token_sealed = NULL, digest = NULL, name_masked = '', id_masked = '',"
-                " purged_at = ? WHERE application_no = ?",
-                (now, number),
-            )
-            self._audit(SYSTEM_ACCOUNT, "purge", number)
-        log.info("deleted the personal data of %d final application(s)", len(due))
+        def write(c: Connection) -> list[str]:
+            due = [
+                str(r[0])
+                for r in c.execute(
+                    "SELECT application_no FROM applications"
+                    " WHERE final_at IS NOT NULL AND final_at < ? AND purged_at IS NULL",
+                    (cutoff,),
+                ).fetchall()
+            ]
+            for number in due:
+                c.execute(
+                    "UPDATE applications SET personal_sealed = NULL, photo_sealed = NULL,"
+                    " token_sealed = NULL, digest = NULL, name_masked = '', id_masked = '',"
+                    " purged_at = ? WHERE application_no = ?",
+                    (now, number),
+                )
+                self._audit(c, now, SYSTEM_ACCOUNT, "purge", number)
+            return due
+
+        due = self.db.write(write)
+        if due:
+            log.info("deleted the personal data of %d final application(s)", len(due))
+            self._truncate_wal()
         return len(due)
 
     def _truncate_wal(self) -> None:
-        """Moves the WAL into the database and empties it (best effort: a reader elsewhere
-        may hold it back until the next purge)."""
+        """On SQLite, moves the WAL into the database and empties it (best effort: a reader
+        elsewhere may hold it back until the next purge). PostgreSQL's dead row versions
+        go with its (auto)vacuum."""
+        if self.db.dialect != "sqlite":
+            return
         try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.DatabaseError as e:
+            with self.db.read() as c:
+                c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except StoreError as e:
             log.warning("could not truncate the application store's WAL: %s", e)
 
     def close(self) -> None:
-        """Closes the database."""
-        with self._lock:
-            self._db.close()
+        """Closes the database (and the engine, if the store opened it)."""
+        self.db.close()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
 
 def _req(moment: datetime | None) -> datetime:
@@ -748,13 +798,28 @@ def _req(moment: datetime | None) -> datetime:
     return moment
 
 
-def open_center_applications(data_dir: Path, clock: Clock | None = None) -> ApplicationStore:
-    """The center's application store in ``data_dir`` with the retention of its
-    ``applications.toml`` (due personal data is deleted as it opens)."""
+def open_center_applications(
+    data_dir: Path, clock: Clock | None = None, *, engine: Engine | None = None
+) -> ApplicationStore:
+    """The center's application store with the retention of ``data_dir``'s
+    ``applications.toml`` (due personal data is deleted as it opens): on ``engine`` (the
+    center's database), else on the one ``[database]`` of ``data_dir`` names, which the
+    store then owns (SQLite by default: ``applications/applications.sqlite3``); the key in
+    ``keys/applications.key`` either way."""
     config = load_applications_config(data_dir)
-    return ApplicationStore(
-        applications_file(data_dir),
-        applications_key_file(data_dir),
-        retention_days=config.retention_days,
-        clock=clock,
-    )
+    owned = open_engine(data_dir) if engine is None else None
+    on = engine or owned
+    assert on is not None
+    try:
+        db = on.store(STORE_NAME, sqlite_file=SQLITE_FILE, pragmas=SQLITE_PRAGMAS, private=True)
+        return ApplicationStore(
+            db,
+            applications_key_file(data_dir),
+            retention_days=config.retention_days,
+            clock=clock,
+            engine=owned,
+        )
+    except BaseException:
+        if owned is not None:
+            owned.close()
+        raise

@@ -11,7 +11,7 @@ Accounts are made with ``center staff add`` (:mod:`center.staff.cli`); see
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +28,8 @@ from center.console.pages.config import config_routes
 from center.console.pages.content import content_routes
 from center.console.pages.fleet import fleet_routes
 from center.console.pages.points import points_routes
+from center.console.pages.report_usage import usage_routes
+from center.console.pages.requests import requests_routes
 from center.console.pages.signin import signin_routes
 from center.console.rendering import STATIC, redirect, render
 from center.console.security import Guard, Refused, SignInNeeded, SignInTokens
@@ -43,8 +45,13 @@ __all__ = ["ConsoleContext", "ConsoleSettings", "install_console"]
 SIGN_IN_KEY = "console-sign-in-form"
 
 
-def console_router(ctx: ConsoleContext) -> APIRouter:
-    """Every console route (under ``/console``); closes the stores when the app stops."""
+def console_router(ctx: ConsoleContext, stores: Mapping[str, Any] | None = None) -> APIRouter:
+    """Every console route (under ``/console``); closes the stores when the app stops.
+
+    ``stores`` are the request store (``requests``), the photo store (``photos``) and the
+    usage log (``usage``) the pages of resident requests and of the usage report read.
+    """
+    more = dict(stores or {})
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +70,16 @@ def console_router(ctx: ConsoleContext) -> APIRouter:
     router.include_router(content_routes(ctx, guard))
     router.include_router(points_routes(ctx, guard))
     router.include_router(applications_routes(ctx, guard))
+    router.include_router(requests_routes(ctx, guard, more.get("requests")))
+    router.include_router(
+        usage_routes(
+            ctx,
+            guard,
+            requests=more.get("requests"),
+            photos=more.get("photos"),
+            usage=more.get("usage"),
+        )
+    )
     router.include_router(audit_routes(ctx, guard))
 
     @router.api_route("/{rest:path}", methods=["GET", "POST"])
@@ -82,6 +99,9 @@ def install_console(
     fleet: FleetService | None = None,
     points: Ledger | None = None,
     applications: Any = None,
+    requests: Any = None,
+    photos: Any = None,
+    usage: Any = None,
     staff: StaffStore | None = None,
     audit: AuditLog | None = None,
     now: Callable[[], datetime] | None = None,
@@ -103,7 +123,9 @@ def install_console(
         applications=applications,
         **extra,
     )
-    app.include_router(console_router(ctx))
+    app.include_router(
+        console_router(ctx, {"requests": requests, "photos": photos, "usage": usage})
+    )
 
     @app.exception_handler(SignInNeeded)
     async def _sign_in(_request: Request, exc: SignInNeeded) -> Response:

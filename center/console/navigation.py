@@ -23,12 +23,15 @@ MENU: dict[Role, tuple[NavItem, ...]] = {
         NavItem(f"{PREFIX}/fleet", "console.nav.fleet"),
         NavItem(f"{PREFIX}/config", "console.nav.config"),
         NavItem(f"{PREFIX}/content", "console.nav.content"),
+        NavItem(f"{PREFIX}/usage", "console.nav.usage"),
     ),
     Role.STAFF: (
         NavItem(f"{PREFIX}/vouchers", "console.nav.vouchers"),
         NavItem(f"{PREFIX}/members", "console.nav.members"),
         NavItem(f"{PREFIX}/points", "console.nav.points"),
         NavItem(f"{PREFIX}/applications", "console.nav.applications"),
+        NavItem(f"{PREFIX}/requests", "console.nav.requests"),
+        NavItem(f"{PREFIX}/usage", "console.nav.usage"),
     ),
     Role.AUDITOR: (NavItem(f"{PREFIX}/audit", "console.nav.audit"),),
 }

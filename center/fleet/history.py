@@ -1,4 +1,6 @@
-"""Each terminal's recent health, for the console's timeline: ``<fleet>/health_history.sqlite3``.
+"""Each terminal's recent health, for the console's timeline: the ``health_history`` store
+of the center's database (``<data>/fleet/health_history.sqlite3`` on SQLite, a schema of
+the center's PostgreSQL shared by every app server: :mod:`center.database`).
 
 The registry keeps only a terminal's last heartbeat; this keeps what changed. A heartbeat is
 written when its health (fleet state, paper, each device's level, the last error, the
@@ -7,26 +9,44 @@ older than ``sample_every`` (so a long quiet stretch still shows the terminal wa
 Rows older than ``keep`` are deleted as new ones arrive. A gap longer than
 ``sample_every`` plus the silence threshold means the terminal sent nothing.
 
+Every write is one statement committed on its own (READ COMMITTED on PostgreSQL, no
+fsync wait: like the heartbeats, a row lost in a crash is replaced by the next change or
+sample). Two app servers receiving one terminal's heartbeats each remember the last row they
+wrote or read, so at worst a server writes a row the other already wrote (the key
+``(terminal_id, received_at)`` keeps exact repeats out).
+
 All SQL of this store is in this module.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from center.database import Engine
 from kiosk.fleet.document import version_label
 from kiosk.fleet.heartbeat import Heartbeat
+from kiosk.platform.database import (
+    READ_COMMITTED,
+    Database,
+    Dialects,
+    Migration,
+    SqliteDatabase,
+)
 
+STORE_NAME = "health_history"
 HISTORY_FILE = "health_history.sqlite3"
-_SCHEMA = """
+SQLITE_FILE = f"fleet/{HISTORY_FILE}"
+"""The store's file on SQLite, under the engine's folder (the data directory)."""
+
+_HISTORY = """
 CREATE TABLE IF NOT EXISTS health_history (
     terminal_id TEXT NOT NULL,
-    received_at REAL NOT NULL,
+    received_at {real} NOT NULL,
     fleet_state TEXT NOT NULL,
     paper TEXT NOT NULL,
     devices TEXT NOT NULL,
@@ -35,6 +55,14 @@ CREATE TABLE IF NOT EXISTS health_history (
     PRIMARY KEY (terminal_id, received_at)
 )
 """
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: the history (seconds since the epoch, as a float). IF NOT EXISTS: a file made
+    # before the store had numbered migrations (user_version 0) has the table already,
+    # and keeps its rows.
+    (Dialects(_HISTORY.format(real="REAL"), _HISTORY.format(real="DOUBLE PRECISION")),),
+    # 2: the prune's range scan
+    ("CREATE INDEX IF NOT EXISTS health_history_received ON health_history (received_at)",),
+)
 
 
 @dataclass(frozen=True)
@@ -79,23 +107,36 @@ def sample_of(hb: Heartbeat, received_at: datetime) -> HealthSample:
 
 
 class HealthHistory:
-    """Appends health changes and reads a terminal's recent ones. Thread-safe."""
+    """Appends health changes and reads a terminal's recent ones. Thread-safe.
+
+    Args:
+        store: a SQLite file (``Path``), or the center's store
+            (``engine.store("health_history", ...)``, as :func:`open_health_history` opens
+            it).
+        sample_every: an unchanged health is written again after this long.
+        keep: rows older than this are deleted.
+    """
 
     def __init__(
         self,
-        path: Path,
+        store: Path | Database,
         *,
         sample_every: timedelta = timedelta(minutes=15),
         keep: timedelta = timedelta(days=7),
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.sample_every = sample_every
         self.keep = keep
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute(_SCHEMA)
+        if isinstance(store, Path):
+            self.db: Database = SqliteDatabase(
+                store, name=STORE_NAME, synchronous="NORMAL", timeout_s=5.0
+            )
+        else:
+            self.db = store
+        try:
+            self.db.migrate(MIGRATIONS, what="the health history")
+        except BaseException:
+            self.db.close()
+            raise
         self._lock = threading.Lock()
         self._last: dict[str, HealthSample] = {}
         self._pruned_at = 0.0
@@ -105,37 +146,46 @@ class HealthHistory:
         sample = sample_of(hb, received_at)
         with self._lock:
             last = self._last.get(hb.terminal_id)
-            if last is None:
-                last = self._latest(hb.terminal_id)
-            if (
-                last is not None
-                and last.signature() == sample.signature()
-                and received_at - last.received_at < self.sample_every
-            ):
-                return False
-            t = received_at.timestamp()
-            self._db.execute(
-                "INSERT INTO health_history (terminal_id, received_at, fleet_state, paper,"
-                " devices, last_error, applied) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (terminal_id, received_at) DO NOTHING",
-                (
-                    sample.terminal_id,
-                    t,
-                    sample.fleet_state,
-                    sample.paper,
-                    json.dumps(sample.devices, ensure_ascii=False),
-                    sample.last_error,
-                    sample.applied,
-                ),
-            )
+        if last is None:
+            last = self._latest(hb.terminal_id)
+        if (
+            last is not None
+            and last.signature() == sample.signature()
+            and received_at - last.received_at < self.sample_every
+        ):
+            with self._lock:
+                self._last.setdefault(hb.terminal_id, last)
+            return False
+        t = received_at.timestamp()
+        self._write(
+            "INSERT INTO health_history (terminal_id, received_at, fleet_state, paper,"
+            " devices, last_error, applied) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (terminal_id, received_at) DO NOTHING",
+            (
+                sample.terminal_id,
+                t,
+                sample.fleet_state,
+                sample.paper,
+                json.dumps(sample.devices, ensure_ascii=False),
+                sample.last_error,
+                sample.applied,
+            ),
+        )
+        with self._lock:
             self._last[hb.terminal_id] = sample
-            if t - self._pruned_at > 3600:
-                self._db.execute(
-                    "DELETE FROM health_history WHERE received_at < ?",
-                    (t - self.keep.total_seconds(),),
-                )
+            prune = t - self._pruned_at > 3600
+            if prune:
                 self._pruned_at = t
+        if prune:
+            self._write(
+                "DELETE FROM health_history WHERE received_at < ?",
+                (t - self.keep.total_seconds(),),
+            )
         return True
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One statement committed on its own, not waiting for the disk."""
+        self.db.write(lambda c: c.execute(sql, params), isolation=READ_COMMITTED, durable=False)
 
     def _latest(self, terminal_id: str) -> HealthSample | None:
         rows = self._read("WHERE terminal_id = ? ORDER BY received_at DESC LIMIT 1", (terminal_id,))
@@ -144,37 +194,44 @@ class HealthHistory:
     def samples(self, terminal_id: str, since: datetime) -> list[HealthSample]:
         """The terminal's rows since ``since`` (and the one before it: the state then),
         oldest first."""
-        with self._lock:
-            before = self._read(
-                "WHERE terminal_id = ? AND received_at < ? ORDER BY received_at DESC LIMIT 1",
-                (terminal_id, since.timestamp()),
-            )
-            rows = self._read(
-                "WHERE terminal_id = ? AND received_at >= ? ORDER BY received_at",
-                (terminal_id, since.timestamp()),
-            )
+        before = self._read(
+            "WHERE terminal_id = ? AND received_at < ? ORDER BY received_at DESC LIMIT 1",
+            (terminal_id, since.timestamp()),
+        )
+        rows = self._read(
+            "WHERE terminal_id = ? AND received_at >= ? ORDER BY received_at",
+            (terminal_id, since.timestamp()),
+        )
         return before + rows
 
     def _read(self, where: str, params: tuple[object, ...]) -> list[HealthSample]:
-        rows = self._db.execute(
-            "SELECT terminal_id, received_at, fleet_state, paper, devices, last_error, applied"
-            f" FROM health_history {where}",
-            params,
-        ).fetchall()
+        with self.db.read() as c:
+            rows = c.execute(
+                "SELECT terminal_id, received_at, fleet_state, paper, devices, last_error,"
+                f" applied FROM health_history {where}",
+                params,
+            ).fetchall()
         return [
             HealthSample(
-                r[0],
-                datetime.fromtimestamp(r[1], UTC),
-                r[2],
-                r[3],
+                str(r[0]),
+                datetime.fromtimestamp(float(r[1]), UTC),
+                str(r[2]),
+                str(r[3]),
                 dict(json.loads(r[4])),
-                r[5],
-                r[6],
+                str(r[5]),
+                str(r[6]),
             )
             for r in rows
         ]
 
     def close(self) -> None:
-        """Closes the database."""
-        with self._lock:
-            self._db.close()
+        """Closes the database (an engine's pool stays open)."""
+        self.db.close()
+
+
+def open_health_history(engine: Engine, **kwargs: Any) -> HealthHistory:
+    """The health history on the center's database (``fleet/health_history.sqlite3`` on
+    SQLite)."""
+    return HealthHistory(
+        engine.store(STORE_NAME, sqlite_file=SQLITE_FILE, synchronous="NORMAL"), **kwargs
+    )

@@ -1,4 +1,6 @@
-"""The center's audit log: who did what, when, from where. ``<data>/audit.sqlite3``.
+"""The center's audit log: who did what, when, from where. The ``audit_log`` store of the
+center's database (``<data>/audit.sqlite3`` on SQLite, the ``audit_log`` schema on
+PostgreSQL: :mod:`center.staff.database`), one log for every app server.
 
 One row per event, appended and never changed: every sign-in (and every refused one), every
 view of a personal record (a member, an application, its photo), every action (a voucher
@@ -7,8 +9,9 @@ role may not open. Rows carry the account, its role, the time (UTC), the client'
 the action, its subject (a voucher code, an audience, an application number: never a
 person's name or ID number) and a short detail.
 
-The auditor searches it in the console and exports it as CSV. All SQL of this store is in
-this module.
+The auditor searches it in the console and exports it as CSV (the text search ignores the
+case of ASCII letters on both engines, as SQLite's ``LIKE`` always did). All SQL of this
+store is in this module.
 """
 
 from __future__ import annotations
@@ -21,27 +24,39 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from center.staff.database import Database, from_text, to_text
+from center.database import Engine
+from center.staff.database import from_text, open_database, to_text
+from kiosk.platform.database import Database, Dialects, Migration
 
+STORE_NAME = "audit_log"
 AUDIT_FILE = "audit.sqlite3"
+"""The log's file on SQLite, in the engine's folder (the data directory)."""
 CSV_COLUMNS = ("time", "account", "role", "client", "action", "subject", "outcome", "detail")
 
-_SCHEMA: list[list[str]] = [
-    [
-        "CREATE TABLE audit ("
-        " id INTEGER PRIMARY KEY,"
-        " at TEXT NOT NULL,"
-        " account TEXT NOT NULL,"
-        " role TEXT NOT NULL,"
-        " client TEXT NOT NULL,"
-        " action TEXT NOT NULL,"
-        " subject TEXT NOT NULL,"
-        " outcome TEXT NOT NULL,"
-        " detail TEXT NOT NULL)",
+_AUDIT = (
+    "CREATE TABLE audit ("
+    " id {id},"
+    " at TEXT NOT NULL,"
+    " account TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " client TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " detail TEXT NOT NULL)"
+)
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: the log. On SQLite the statements files made before the log moved onto
+    # center.database have (user_version 1); on PostgreSQL an identity column keeps the order.
+    (
+        Dialects(
+            _AUDIT.format(id="INTEGER PRIMARY KEY"),
+            _AUDIT.format(id="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        ),
         "CREATE INDEX audit_at ON audit (at)",
         "CREATE INDEX audit_account ON audit (account, at)",
-    ],
-]
+    ),
+)
 _COLUMNS = "id, at, account, role, client, action, subject, outcome, detail"
 
 
@@ -82,11 +97,12 @@ class AuditQuery:
         terms: list[str] = []
         params: list[Any] = []
         if self.text.strip():
-            like = "%" + _escape_like(self.text.strip()) + "%"
+            # LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+            like = "%" + _escape_like(_ascii_lower(self.text.strip())) + "%"
             terms.append(
-                "(account LIKE ? ESCAPE '\\' OR action LIKE ? ESCAPE '\\'"
-                " OR subject LIKE ? ESCAPE '\\' OR detail LIKE ? ESCAPE '\\'"
-                " OR client LIKE ? ESCAPE '\\')"
+                "(LOWER(account) LIKE ? ESCAPE '\\' OR LOWER(action) LIKE ? ESCAPE '\\'"
+                " OR LOWER(subject) LIKE ? ESCAPE '\\' OR LOWER(detail) LIKE ? ESCAPE '\\'"
+                " OR LOWER(client) LIKE ? ESCAPE '\\')"
             )
             params += [like] * 5
         if self.account.strip():
@@ -104,6 +120,14 @@ class AuditQuery:
         return (" WHERE " + " AND ".join(terms) if terms else ""), params
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    """``text`` with A-Z made lowercase, and nothing else (as SQLite's ``LOWER``)."""
+    return text.translate(_ASCII_LOWER)
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -119,12 +143,25 @@ def _entry(row: Sequence[Any]) -> AuditEntry:
 
 
 class AuditLog:
-    """Appends and searches audit entries. Thread-safe; processes may share the file."""
+    """Appends and searches audit entries. Thread-safe; processes may share the store.
 
-    def __init__(self, db: Database, *, now: Callable[[], datetime] = _utc_now) -> None:
-        db.migrate(_SCHEMA, what="audit log")
+    Args:
+        db: the log's database (``engine.store("audit_log", ...)``).
+        now: the clock (UTC, aware).
+        engine: an engine the log owns (closed with it), when its opener made one.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        now: Callable[[], datetime] = _utc_now,
+        engine: Engine | None = None,
+    ) -> None:
+        db.migrate(MIGRATIONS, what="audit log")
         self.db = db
         self.now = now
+        self._engine = engine
 
     def record(
         self,
@@ -196,8 +233,11 @@ class AuditLog:
         return out.getvalue()
 
     def close(self) -> None:
-        """Closes the log."""
+        """Closes the log (and the engine, if the log opened it)."""
         self.db.close()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
 
 def _no_formula(text: str) -> str:
@@ -205,6 +245,14 @@ def _no_formula(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def open_audit_log(data_dir: Path, **kwargs: Any) -> AuditLog:
-    """The center's audit log, ``<data_dir>/audit.sqlite3``."""
-    return AuditLog(Database(data_dir / AUDIT_FILE, name="audit log"), **kwargs)
+def open_audit_log(data_dir: Path, *, engine: Engine | None = None, **kwargs: Any) -> AuditLog:
+    """The center's audit log: on ``engine`` (the app's), else on the database
+    ``[database]`` of ``data_dir`` names (SQLite by default: ``<data_dir>/audit.sqlite3``)."""
+    db, owned = open_database(data_dir, engine, name=STORE_NAME, sqlite_file=AUDIT_FILE)
+    try:
+        return AuditLog(db, engine=owned, **kwargs)
+    except BaseException:
+        db.close()
+        if owned is not None:
+            owned.close()
+        raise

@@ -1,4 +1,6 @@
-"""Console accounts, sign-in with lockout, and server-side sessions: ``<data>/staff.sqlite3``.
+"""Console accounts, sign-in with lockout, and server-side sessions: the ``staff`` store of
+the center's database (``<data>/staff.sqlite3`` on SQLite, the ``staff`` schema on
+PostgreSQL: :mod:`center.staff.database`).
 
 - **Accounts** keep an argon2id hash of the password, never the password.
 - **Lockout**: ``attempts`` wrong passwords in a row (5) lock the account for ``lockout``
@@ -10,6 +12,11 @@
   its own CSRF token.
 - ``secrets``: keys the console makes once and every worker process shares (the sign-in
   form's token key).
+- **Several processes** (app servers on one PostgreSQL database, workers on one file) share
+  all of it: a session opened through one is valid on every other, and wrong passwords count
+  towards one lockout wherever they were typed. Each count is a read-modify-write in one
+  SERIALIZABLE transaction (``BEGIN IMMEDIATE`` on SQLite), re-run after a conflict, so two
+  wrong passwords at the same moment on two servers count as two.
 
 All SQL of this store is in this module.
 """
@@ -18,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,14 +32,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from center.staff.database import Database, from_text, to_text
+from center.database import Engine
+from center.staff.database import from_text, open_database, to_text
 from center.staff.model import Account, Role, Session, check_account_name, check_password
 from center.staff.passwords import Passwords
+from kiosk.platform.database import READ_COMMITTED, Connection, Database, Migration
 
+STORE_NAME = "staff"
 STORE_FILE = "staff.sqlite3"
+"""The store's file on SQLite, in the engine's folder (the data directory)."""
 
-_SCHEMA: list[list[str]] = [
-    [
+MIGRATIONS: tuple[Migration, ...] = (
+    # 1: accounts, sessions and shared secrets; the same statements both engines run (and
+    # those files made before the store moved onto center.database have: user_version 1)
+    (
         "CREATE TABLE accounts ("
         " name TEXT PRIMARY KEY,"
         " role TEXT NOT NULL,"
@@ -52,8 +64,8 @@ _SCHEMA: list[list[str]] = [
         " client TEXT NOT NULL)",
         "CREATE INDEX sessions_account ON sessions (account)",
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    ],
-]
+    ),
+)
 _ACCOUNT_COLUMNS = (
     "a.name, a.role, a.enabled, a.created_at, a.last_signin_at, a.failed_signins, a.locked_until"
 )
@@ -127,10 +139,11 @@ class StaffStore:
     """Accounts, lockout and sessions. Thread-safe; several processes may share the file.
 
     Args:
-        db: the store's database.
+        db: the store's database (``engine.store("staff", ...)``).
         policy: lockout and session limits.
         passwords: the password hasher.
         now: the clock (UTC, aware).
+        engine: an engine the store owns (closed with it), when its opener made one.
     """
 
     def __init__(
@@ -140,9 +153,11 @@ class StaffStore:
         policy: StaffPolicy | None = None,
         passwords: Passwords | None = None,
         now: Callable[[], datetime] = _utc_now,
+        engine: Engine | None = None,
     ) -> None:
-        db.migrate(_SCHEMA, what="staff store")
+        db.migrate(MIGRATIONS, what="staff store")
         self.db = db
+        self._engine = engine
         self.policy = policy or StaffPolicy()
         self.passwords = passwords or Passwords()
         self.now = now
@@ -156,7 +171,7 @@ class StaffStore:
         digest = self.passwords.hash(password)
         created = to_text(self.now())
 
-        def work(c: sqlite3.Connection) -> bool:
+        def work(c: Connection) -> bool:
             cur = c.execute(
                 "INSERT INTO accounts (name, role, password_hash, enabled, created_at,"
                 " failed_signins) VALUES (?, ?, ?, 1, ?, 0) ON CONFLICT (name) DO NOTHING",
@@ -191,7 +206,7 @@ class StaffStore:
     def set_enabled(self, name: str, enabled: bool) -> Account:
         """Enables or disables an account; disabling ends its sessions."""
 
-        def work(c: sqlite3.Connection) -> int:
+        def work(c: Connection) -> int:
             cur = c.execute(
                 "UPDATE accounts SET enabled = ? WHERE name = ?", (1 if enabled else 0, name)
             )
@@ -208,7 +223,7 @@ class StaffStore:
         check_password(password)
         digest = self.passwords.hash(password)
 
-        def work(c: sqlite3.Connection) -> int:
+        def work(c: Connection) -> int:
             cur = c.execute(
                 "UPDATE accounts SET password_hash = ?, failed_signins = 0, locked_until = NULL"
                 " WHERE name = ?",
@@ -243,7 +258,7 @@ class StaffStore:
             return self._count_failure(name, now)
         rehashed = self.passwords.hash(password) if self.passwords.needs_rehash(row[0]) else None
 
-        def work(c: sqlite3.Connection) -> SignIn:
+        def work(c: Connection) -> SignIn:
             current = c.execute(
                 "SELECT enabled, locked_until FROM accounts WHERE name = ?", (name,)
             ).fetchone()
@@ -265,7 +280,7 @@ class StaffStore:
     def _count_failure(self, name: str, now: datetime) -> SignIn:
         lock_end = to_text(now + self.policy.lockout)
 
-        def work(c: sqlite3.Connection) -> datetime | None:
+        def work(c: Connection) -> datetime | None:
             row = c.execute(
                 "SELECT failed_signins, locked_until FROM accounts WHERE name = ?", (name,)
             ).fetchone()
@@ -299,7 +314,7 @@ class StaffStore:
         idle_before = to_text(now - self.policy.idle)
         old_before = to_text(now - self.policy.max_age)
 
-        def work(c: sqlite3.Connection) -> None:
+        def work(c: Connection) -> None:
             c.execute(
                 "INSERT INTO sessions (token_sha256, account, csrf_token, created_at, last_seen,"
                 " client) VALUES (?, ?, ?, ?, ?, ?)",
@@ -327,30 +342,35 @@ class StaffStore:
                 " WHERE s.token_sha256 = ?",
                 (digest,),
             ).fetchone()
-            if row is None:
-                return None
-            account = _account(row[:7])
-            created, last_seen = from_text(row[8]), from_text(row[9])
-            assert created is not None and last_seen is not None
-            if (
-                not account.enabled
-                or now - last_seen > self.policy.idle
-                or now - created > self.policy.max_age
-            ):
-                c.execute("DELETE FROM sessions WHERE token_sha256 = ?", (digest,))
-                return None
-            if now - last_seen >= _TOUCH_AFTER:
-                c.execute(
-                    "UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?",
-                    (to_text(now), digest),
-                )
-                last_seen = now
+        if row is None:
+            return None
+        account = _account(row[:7])
+        created, last_seen = from_text(row[8]), from_text(row[9])
+        assert created is not None and last_seen is not None
+        if (
+            not account.enabled
+            or now - last_seen > self.policy.idle
+            or now - created > self.policy.max_age
+        ):
+            self._single("DELETE FROM sessions WHERE token_sha256 = ?", (digest,))
+            return None
+        if now - last_seen >= _TOUCH_AFTER:
+            # never backwards: another server may have noted a later use meanwhile
+            self._single(
+                "UPDATE sessions SET last_seen = ? WHERE token_sha256 = ? AND last_seen < ?",
+                (to_text(now), digest, to_text(now)),
+                durable=False,
+            )
+            last_seen = now
         return Session(account, row[7], created, last_seen, row[10])
+
+    def _single(self, sql: str, params: Sequence[Any], *, durable: bool = True) -> None:
+        """One statement, committed on its own (READ COMMITTED is enough for one row)."""
+        self.db.write(lambda c: c.execute(sql, params), isolation=READ_COMMITTED, durable=durable)
 
     def end_session(self, token: str) -> None:
         """Signs a session out."""
-        with self.db.read() as c:
-            c.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
+        self._single("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
 
     def sessions_of(self, name: str) -> int:
         """How many sessions ``name`` has open (ended ones may still count until purged)."""
@@ -364,7 +384,7 @@ class StaffStore:
         """A random 32-byte key made on first use and the same for every process after."""
         candidate = secrets.token_hex(32)
 
-        def work(c: sqlite3.Connection) -> str:
+        def work(c: Connection) -> str:
             c.execute(
                 "INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                 (name, candidate),
@@ -374,10 +394,21 @@ class StaffStore:
         return bytes.fromhex(self.db.write(work))
 
     def close(self) -> None:
-        """Closes the store."""
+        """Closes the store (and the engine, if the store opened it)."""
         self.db.close()
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
 
 
-def open_staff_store(data_dir: Path, **kwargs: Any) -> StaffStore:
-    """The center's staff store, ``<data_dir>/staff.sqlite3``."""
-    return StaffStore(Database(data_dir / STORE_FILE, name="staff store"), **kwargs)
+def open_staff_store(data_dir: Path, *, engine: Engine | None = None, **kwargs: Any) -> StaffStore:
+    """The center's staff store: on ``engine`` (the app's), else on the database
+    ``[database]`` of ``data_dir`` names (SQLite by default: ``<data_dir>/staff.sqlite3``)."""
+    db, owned = open_database(data_dir, engine, name=STORE_NAME, sqlite_file=STORE_FILE)
+    try:
+        return StaffStore(db, engine=owned, **kwargs)
+    except BaseException:
+        db.close()
+        if owned is not None:
+            owned.close()
+        raise

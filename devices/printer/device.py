@@ -2,13 +2,17 @@
 
 ``Printer.submit`` renders a receipt to ESC/POS bytes, commits the job to the
 :class:`~devices.printer.jobs.PrintJobStore` and returns; a worker thread sends jobs in order.
-A job that cannot be sent (connection refused or reset, timeout, paper out, cover open) stays
+A job that cannot be started (connection refused, timeout, paper out, cover open) stays
 pending, the printer's health goes offline with a named reason
-(:class:`~devices.printer.status.PrinterErrorCode`), and the worker retries with backoff until
-it goes through. Modelled on the Odoo IoT box: jobs with a timeout and named error codes.
+(:class:`~devices.printer.status.PrinterErrorCode`), and the worker retries with backoff, at
+most ``max_attempts`` times: then the job is failed for good with that reason (a receipt
+printed long after the resident left would go to a stranger). Modelled on the Odoo IoT box:
+jobs with a timeout and named error codes.
 
-Delivery is at-least-once: a job cut off mid-way is resent whole, so the resident may get a
-partial receipt followed by the complete one, but never none.
+Delivery is at most once: from the first byte sent on, a job is never resent on its own (see
+:class:`~devices.printer.jobs.JobState`). A worker that dies of an exception (the disk filled
+and even the ROLLBACK failed) is restarted with backoff; while it is down the printer's health
+is ``printer.error`` with a detail that says so, and the job it was sending becomes uncertain.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class Printer(HealthPublisher):
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._fault: PrinterFault | None = None
+        self._worker_fault: PrinterFault | None = None  # the worker died; being restarted
         self._device_status: PrinterStatus | None = None
         missing = connector.unavailable()
         self._unavailable = (
@@ -128,6 +133,7 @@ class Printer(HealthPublisher):
         data = render_escpos(receipt, self.profile)
         job_id = self.store.add(receipt.title, receipt.to_json(), data)
         log.info("%s: job %d queued (%s)", self.name, job_id, receipt.title)
+        self._ensure_worker()
         self._kick_worker(retry=False)
         return job_id
 
@@ -167,6 +173,7 @@ class Printer(HealthPublisher):
 
     def retry_now(self) -> None:
         """Cuts the current backoff short (e.g. a technician fixed the printer)."""
+        self._ensure_worker()
         self._kick_worker(retry=True)
 
     # -- status and paper
@@ -211,7 +218,7 @@ class Printer(HealthPublisher):
 
     def _current_status(self) -> PrinterStatus:
         with self._state_lock:
-            fault, device = self._fault, self._device_status
+            fault, device = self._worker_fault or self._fault, self._device_status
         if self._unavailable is not None:
             return PrinterStatus.ERROR
         if fault is not None:
@@ -222,7 +229,7 @@ class Printer(HealthPublisher):
 
     def _publish(self) -> None:
         with self._state_lock:
-            fault = self._unavailable or self._fault
+            fault = self._unavailable or self._worker_fault or self._fault
             device = self._device_status
         if fault is not None:
             self._set_health(HealthLevel.OFFLINE, fault.code.value, fault.detail)
@@ -265,7 +272,47 @@ class Printer(HealthPublisher):
 
     # -- the worker
 
+    def _ensure_worker(self) -> None:
+        """Starts the worker again if it died outside its own guard (never while stopping)."""
+        thread = self._thread
+        if thread is None or thread.is_alive() or self._stopping.is_set():
+            return
+        log.error("%s: the print worker had died; starting it again", self.name)
+        self._thread = None
+        self.start()
+
     def _run(self) -> None:
+        """The worker's guard: an exception in the loop (a store write failing on a full disk,
+        a bug) is logged, shown in health and followed by a restart after a backoff."""
+        settings = self.settings
+        backoff = settings.retry_initial_s
+        while not self._stopping.is_set():
+            try:
+                self.store.recover()  # what a dead worker left mid-way; rolls back, requeues
+                self._loop()
+                return
+            except Exception as exc:
+                log.exception("%s: print worker failed; restarting it", self.name)
+                fault = PrinterFault(
+                    PrinterErrorCode.ERROR,
+                    f"print worker failed ({type(exc).__name__}: {exc}); restarting",
+                )
+                with self._state_lock:
+                    self._worker_fault = fault
+                self._publish()
+                self._notify()
+                self._sleep(backoff, retry_only=True)
+                backoff = min(backoff * 2, settings.retry_max_s)
+
+    def _worker_ok(self) -> None:
+        """The loop got through a round: clears a worker failure shown in health."""
+        with self._state_lock:
+            failed, self._worker_fault = self._worker_fault, None
+        if failed is not None:
+            log.info("%s: print worker running again", self.name)
+            self._publish()
+
+    def _loop(self) -> None:
         settings = self.settings
         backoff = settings.retry_initial_s
         next_poll: float | None = 0.0  # probe at once: health is known before the first job
@@ -276,6 +323,7 @@ class Printer(HealthPublisher):
                 if next_poll is not None and now >= next_poll:
                     with self._io_lock:
                         self._probe_locked()
+                    self._worker_ok()
                     poll = settings.poll_interval_s
                     next_poll = now + poll if poll is not None else None
                     if self.store.next_pending() is not None:
@@ -283,7 +331,9 @@ class Printer(HealthPublisher):
                 wait = None if next_poll is None else max(0.0, next_poll - time.monotonic())
                 self._sleep(wait, retry_only=False)
                 continue
-            if self._attempt(job):
+            finished = self._attempt(job)
+            self._worker_ok()
+            if finished:
                 backoff = settings.retry_initial_s
                 continue
             # A new job does not cut the backoff short (the printer is what is failing);
@@ -293,7 +343,10 @@ class Printer(HealthPublisher):
         log.debug("%s: worker stopped", self.name)
 
     def _attempt(self, job: PrintJob) -> bool:
-        """Sends one job; True if it printed. On failure the job goes back to pending."""
+        """Sends one job; True if it finished (printed, uncertain or given up), False if it went
+        back to pending (the worker then backs off). The next job after an uncertain one is
+        tried at once: it starts with a status request, so nothing is sent into a printer
+        that cannot take it."""
         settings = self.settings
         connector = self.connector
         fault: PrinterFault | None = None
@@ -325,6 +378,7 @@ class Printer(HealthPublisher):
             finally:
                 if fault is not None or not connector.keeps_open:
                     connector.close()
+        finished = True
         if fault is None:
             self.store.mark_done(job.id, self._paper_mm(job))
             log.info("%s: job %d printed (%s)", self.name, job.id, job.title)
@@ -340,6 +394,8 @@ class Printer(HealthPublisher):
                 fault.code.value,
             )
         elif settings.max_attempts is not None and job.attempts + 1 >= settings.max_attempts:
+            # Bounded: nothing of it was sent, and it will not be. The reason stays with the
+            # job (maintenance lists it as failed) and in the health detail.
             self.store.mark_failed(job.id, fault.code.value)
             log.error(
                 "%s: job %d (%s) given up after %d attempts: %s",
@@ -349,7 +405,14 @@ class Printer(HealthPublisher):
                 job.attempts + 1,
                 fault.code.value,
             )
+            fault = PrinterFault(
+                fault.code,
+                f"{fault.detail}; job {job.id} not printed after {job.attempts + 1} attempts,"
+                " given up (reprint from maintenance)",
+                nothing_sent=True,
+            )
         else:
+            finished = False
             self.store.mark_pending(job.id, fault.code.value)
             log.warning(
                 "%s: job %d (%s) not printed, will retry: %s (%s)",
@@ -361,7 +424,7 @@ class Printer(HealthPublisher):
             )
         self._record(fault, device)
         self._notify()
-        return fault is None
+        return finished
 
     def _paper_mm(self, job: PrintJob) -> float:
         """The receipt's length on paper, from its PNG rendering (the same layout as paper)."""

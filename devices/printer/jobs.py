@@ -252,6 +252,16 @@ class PrintJobStore:
             )
             return cur.rowcount
 
+    def recover(self) -> int:
+        """Clears what a worker that died left behind: rolls back a transaction whose ROLLBACK
+        failed (a full disk), puts ``printing`` jobs back to pending and makes ``sending`` jobs
+        uncertain, as at start. Returns how many jobs went back to pending. Raises what SQLite
+        raises (the disk is still full): the caller tries again later."""
+        with self._lock:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            return self._requeue_interrupted()
+
     def pragmas(self) -> dict[str, Any]:
         """The durability settings in force on this store's connection (for diagnostics)."""
         with self._lock:

@@ -27,7 +27,9 @@ class PrinterSettings:
             answer real-time requests).
         retry_initial_s, retry_max_s: backoff between attempts while the printer is unusable.
         poll_interval_s: how often an idle printer is asked for its status (None: only at start).
-        max_attempts: give up on a job after this many attempts (None: never give up).
+        max_attempts: give up on a job that never started sending after this many attempts
+            (failed for good, with the last error as its reason). None: never give up; not
+            advised, a receipt printed long after the resident left goes to a stranger.
         keep_done_jobs: finished jobs kept for reprinting.
         roll_length_mm: length of a new paper roll (None: no paper counting).
         paper_low_remaining_mm: report paper low when the counted rest is at most this.
@@ -47,7 +49,7 @@ class PrinterSettings:
     retry_initial_s: float = 1.0
     retry_max_s: float = 30.0
     poll_interval_s: float | None = 15.0
-    max_attempts: int | None = None
+    max_attempts: int | None = 10
     keep_done_jobs: int = 20
     roll_length_mm: float | None = None
     paper_low_remaining_mm: float = 1500.0

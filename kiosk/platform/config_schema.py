@@ -168,12 +168,15 @@ class UiConfig(_Strict):
 class ServicesConfig(_Strict):
     """Feature switches: which services this terminal offers."""
 
-    enabled: list[Literal["application", "id_photo", "violations", "antifraud", "points"]] = [
+    enabled: list[
+        Literal["application", "id_photo", "violations", "antifraud", "points", "requests"]
+    ] = [
         "application",
         "id_photo",
         "violations",
         "antifraud",
         "points",
+        "requests",
     ]
 
 

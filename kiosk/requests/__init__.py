@@ -10,3 +10,9 @@ a receipt QR, and later sees the progress and says whether they are satisfied.
 
 Its settings are ``[requests]`` (:mod:`kiosk.platform.requests_config`).
 """
+
+from kiosk.framework.catalog import ServiceInfo
+
+SERVICE = ServiceInfo("requests", "service.requests", "service.requests.sub", ())
+"""The home tile: id, texts and the devices the service cannot run without (none: the
+camera is optional, and without a printer the tracking code shows on screen)."""

@@ -3,8 +3,9 @@
 It records every byte it receives (per connection and in total) and answers real-time status
 requests (DLE EOT n, ``10 04 n`` with n in 1..4) wherever they appear in the stream, as a real
 printer does, from a settable :class:`PaperState`. It can drop a connection after N bytes (a
-disconnect mid-job) and stop and restart listening on the same port (a printer switched off and
-on). python-escpos's ``paper_status()`` uses DLE EOT 4, not GS r 1, so GS r is not answered.
+disconnect mid-job), close every connection once a whole job (up to its paper cut) arrived,
+answer only the first N status requests of each connection (status reads that fail), and stop
+and restart listening on the same port (a printer switched off and on). python-escpos's ``paper_status()`` uses DLE EOT 4, not GS r 1, so GS r is not answered.
 
 One thread runs a ``selectors`` loop; :meth:`TcpPrinter.stop` joins it.
 """
@@ -21,6 +22,8 @@ from enum import StrEnum
 from types import TracebackType
 
 DLE_EOT = b"\x10\x04"
+#: ESC/POS paper cut with feed (GS V 65 n): the end of every receipt.
+CUT = b"\x1dVA"
 
 
 class PaperState(StrEnum):
@@ -56,7 +59,7 @@ class Connection:
 
     Attributes:
         raw: every byte received, in order (status requests included).
-        status_requests: the ``n`` of each DLE EOT n answered, in order.
+        status_requests: the ``n`` of each DLE EOT n received, in order (answered or not).
         closed: the connection has ended (either side).
         dropped: the server cut it on purpose (:meth:`TcpPrinter.drop_after`).
     """
@@ -90,6 +93,13 @@ class _Client:
         self.sock = sock
         self.record = record
         self.tail = b""  # an incomplete DLE EOT at the end of the last chunk
+        self.answered = 0  # status requests answered on this connection
+
+
+def _has_whole_job(record: Connection) -> bool:
+    """Whether the connection received a paper cut and its parameter byte."""
+    at = record.raw.find(CUT)
+    return at >= 0 and len(record.raw) > at + len(CUT)
 
 
 class TcpPrinter:
@@ -107,6 +117,8 @@ class TcpPrinter:
         self._state = PaperState.READY
         self._connections: list[Connection] = []
         self._drop_after: int | None = None
+        self._close_after_job = False
+        self._status_answers: int | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
@@ -172,6 +184,19 @@ class TcpPrinter:
         """
         with self._cond:
             self._drop_after = n
+
+    def close_after_job(self, on: bool = True) -> None:
+        """Closes every connection as soon as a whole job (through its paper cut) arrived,
+        without answering anything that came with it (printers that take one job per
+        connection)."""
+        with self._cond:
+            self._close_after_job = on
+
+    def answer_status(self, limit: int | None) -> None:
+        """Answers only the first ``limit`` status requests of each connection (None: all);
+        later ones are swallowed, so the client's status read times out."""
+        with self._cond:
+            self._status_answers = limit
 
     # -- what was received
 
@@ -257,6 +282,9 @@ class TcpPrinter:
                 drop = True
             client.record.raw.extend(chunk)
             answers = self._answer(client, chunk)
+            if self._close_after_job and _has_whole_job(client.record):
+                answers = b""
+                drop = True
             if drop:
                 client.record.dropped = True
             self._cond.notify_all()
@@ -283,7 +311,10 @@ class TcpPrinter:
                         break
                     n = data[i + 2]
                     if 1 <= n <= 4:
-                        out.append(status_byte(self._state, n))
+                        limit = self._status_answers
+                        if limit is None or client.answered < limit:
+                            out.append(status_byte(self._state, n))
+                            client.answered += 1
                         client.record.status_requests.append(n)
                         i += 3
                         continue

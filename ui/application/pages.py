@@ -261,7 +261,7 @@ class EntryPage(Page):
         super().__init__(send)
         self.problem = label("")
         self.problem.setObjectName(f"application_{self.state}_problem")
-        self.problem.setStyleSheet("color: #B3261E;")
+        self.problem.setProperty("role", "problem")
         self.box.addWidget(self.problem)
         self.entry: TextEntry | None = None  # made when first shown (it loads its engines)
         self.elder = False

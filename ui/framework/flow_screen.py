@@ -8,7 +8,7 @@ Pages render the flow and send its events; they hold no rules.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,6 +24,7 @@ from kiosk.framework.flow import Flow
 from kiosk.framework.i18n import tr
 from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, clear_layout, column, label
+from ui.framework.widgets.idle_countdown import IdleCountdown
 
 Send = Callable[..., None]
 
@@ -92,10 +93,11 @@ class FlowScreen(Screen):
     """Hosts ``pages`` and shows the one of the bound flow's state, in the common frame.
 
     Subclasses set ``name``, ``title_key`` and ``pages``, and may override ``home()``.
-    A flow with steps lists the states that count as steps in ``step_states`` (in order;
-    several states may share a step by repeating it in ``step_of``), or overrides
+    A flow with steps maps each state that belongs to a step to its number in ``steps``
+    (several states may share a step; states not in it show no step), or overrides
     ``step_of``; the header then reads "第 n 步 / 共 m 步". ``show_idle_countdown`` shows
-    the seconds left before the idle warning (None hides it).
+    the seconds left before the idle warning (the shell calls it once the warning is near;
+    None hides it).
 
     Attributes:
         heading, step_label, countdown, home_button: the header's parts.
@@ -106,14 +108,12 @@ class FlowScreen(Screen):
     home_key = "home.back"
     home_name = ""
     pages_types: tuple[type[FlowPage], ...] = ()
-    step_states: tuple[str, ...] = ()
-    #: the idle countdown shows in the last this many seconds before the warning
-    countdown_from_s = 20.0
+    #: state -> step number (1-based); the count is the highest number
+    steps: ClassVar[dict[str, int]] = {}
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.flow: Flow[Any] | None = None
-        self._idle_left: float | None = None
         self._elder = False
         outer = column(self, (48, 40), 20)
         self.header = QFrame()
@@ -127,9 +127,7 @@ class FlowScreen(Screen):
         self.step_label = label("", "step", wrap=False)
         self.step_label.setObjectName(f"{self.name}_step")
         self.step_label.hide()
-        self.countdown = label("", "countdown", wrap=False)
-        self.countdown.setObjectName(f"{self.name}_countdown")
-        self.countdown.hide()
+        self.countdown = IdleCountdown(f"{self.name}_countdown")
         self.home_button = button(name=self.home_name or f"{self.name}_home")
         self.home_button.clicked.connect(self.home)
         texts = QVBoxLayout()
@@ -156,17 +154,13 @@ class FlowScreen(Screen):
 
     def step_of(self, state: str) -> tuple[int, int] | None:
         """(step, of steps) for ``state``, or None where the flow shows no step."""
-        if state in self.step_states:
-            return self.step_states.index(state) + 1, len(self.step_states)
+        if state in self.steps:
+            return self.steps[state], max(self.steps.values())
         return None
 
     def show_idle_countdown(self, seconds: float | None) -> None:
-        """Shows the seconds left before the idle warning once it is near; None hides it."""
-        self._idle_left = seconds
-        near = seconds is not None and 0 < seconds <= self.countdown_from_s
-        if near and seconds is not None:
-            self.countdown.setText(self.tr_("flow.idle_soon", seconds=max(1, int(seconds + 0.999))))
-        self.countdown.setVisible(near)
+        """Shows the seconds left before the idle warning; None hides it."""
+        self.countdown.show_left(seconds, self.language)
 
     def set_elder(self, elder: bool) -> None:
         self._elder = elder
@@ -216,7 +210,7 @@ class FlowScreen(Screen):
     def _apply_texts(self) -> None:
         self.heading.setText(self.tr_(self.title_key))
         self.home_button.setText(self.tr_(self.home_key))
-        self.show_idle_countdown(self._idle_left)
+        self.countdown.retranslate(self.language)
         self._show_step()
         self.show_flow()
 

@@ -51,6 +51,7 @@ GLYPHS: dict[str, str] = {
     "violations": "mdi6.car",
     "antifraud": "mdi6.shield-alert",
     "points": "mdi6.gift",
+    "requests": "mdi6.message-alert",
 }
 
 

@@ -51,6 +51,10 @@ class Screen(QWidget):
     def set_elder(self, elder: bool) -> None:
         """Adapts the layout to elder mode (bigger, fewer items)."""
 
+    def show_idle_countdown(self, seconds: float | None) -> None:
+        """The seconds left before the idle warning, once it is near (the shell calls this
+        on every tick); None hides it. Screens with a header show it there; others ignore it."""
+
 
 def column(widget: QWidget, margins: tuple[int, int], spacing: int) -> QVBoxLayout:
     """The vertical layout of ``widget`` with ``margins`` (horizontal, vertical) and

@@ -15,7 +15,8 @@ own literals. Roles are set with ``widget.setProperty("role", ...)``; the ones i
 - labels: ``title``, ``hero``, ``display``, ``lead``, ``muted``, ``clock``, ``caption``,
   ``tile_title``, ``toast``, ``price``, ``stock``, ``step``, ``countdown``, ``badge``,
   ``status_title``, ``status_body``, ``status_next``, ``attract_start``, ``attract_title``,
-  ``attract_body``, ``attract_clock``, ``list_item``;
+  ``attract_body``, ``attract_clock``, ``list_item``, ``problem`` (what is wrong with an
+  entry, in the danger colour);
 - buttons: default (secondary), ``primary``, ``danger``, ``quiet``, ``tile``, ``key``;
 - frames: ``card``, ``cardButton``, ``scrim``, ``dialog``, ``header``, ``footer``,
   ``status`` (with ``tone``), ``attract_stage``, ``attract_start_pill``, ``list``.
@@ -53,6 +54,9 @@ PRICE = "#A33A00"  # 积分 price: warm and bold, 6.0:1 on white
 DISABLED_BG = "#E3E8EF"
 DISABLED_TEXT = "#4A5563"  # 7.0:1 on DISABLED_BG: a disabled tile still reads clearly
 SCRIM = "rgba(15, 25, 40, 170)"
+CAMERA_BACKDROP = "#20262E"  # behind the camera picture (and where no camera is)
+OUTLINE_OK = "#2E9E44"  # the face outline once the pose is right (on the picture, no text)
+OUTLINE_IDLE = "#FFFFFF"  # the face outline while the pose is not yet right
 
 Tone = Literal["success", "warning", "refusal", "waiting", "info"]
 
@@ -239,7 +243,7 @@ def stylesheet(elder: bool, scale: float = 1.35) -> str:
     }}
     QLabel[level="offline"] {{ color: {DANGER}; }}
     QLabel[level="degraded"] {{ color: {WARNING}; }}
-    QLabel[level="problem"] {{ color: {DANGER}; font-weight: bold; }}
+    QLabel[level="problem"], QLabel[role="problem"] {{ color: {DANGER}; font-weight: bold; }}
 
     QPushButton {{
         min-height: {m.target}px; min-width: {m.target}px; font-size: {m.body}px;

@@ -6,13 +6,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
 from kiosk.framework.i18n import has_translation
 from kiosk.photo.flow import IdPhotoFlow
+from ui.framework import icons, theme
 from ui.framework.flow_screen import ChoiceGridPage, FlowPage, Send
 from ui.framework.screen import button, label
 from ui.framework.widgets.camera_view import CameraView
+from ui.framework.widgets.status_view import StatusView
 
 
 class Page(FlowPage):
@@ -42,7 +44,7 @@ class ConsentPage(Page):
         self.guardian.setCheckable(True)
         self.warning = label("")
         self.warning.setObjectName("idphoto_consent_warning")
-        self.warning.setStyleSheet("color: #B3261E;")
+        self.warning.setProperty("role", "problem")
         row = QHBoxLayout()
         self.disagree = button(name="idphoto_disagree")
         self.agree = button(role="primary", name="idphoto_agree")
@@ -80,6 +82,13 @@ class ConsentPage(Page):
         self.guardian.setChecked(False)
 
 
+def home_button(name: str) -> QPushButton:
+    """返回首页, primary, with the home icon."""
+    b = button(role="primary", name=name)
+    icons.set_icon(b, "home", theme.metrics(False).icon, theme.ON_PRIMARY)
+    return b
+
+
 class StaffedPage(Page):
     """No consent: where a person takes the photo."""
 
@@ -87,16 +96,21 @@ class StaffedPage(Page):
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.body = label("", "title", center=True)
-        self.home = button(role="primary", name="idphoto_staffed_home")
+        self.status = StatusView("info", name="idphoto_staffed")
+        self.body = self.status.body
+        self.home = home_button("idphoto_staffed_home")
         self.home.clicked.connect(lambda: self.send("home"))
         self.box.addStretch(1)
-        self.box.addWidget(self.body)
+        self.box.addWidget(self.status)
         self.box.addWidget(self.home)
         self.box.addStretch(1)
 
     def show_flow(self, flow: IdPhotoFlow) -> None:
-        self.body.setText(self.t("idphoto.staffed.body"))
+        self.status.show_status(
+            self.t("idphoto.staffed.title"),
+            self.t("idphoto.staffed.body"),
+            flow.staff_hint.get(self.language, ""),
+        )
         self.home.setText(self.t("home.back"))
 
 
@@ -174,21 +188,37 @@ class LivePage(Page):
 
 
 class MessagePage(Page):
-    """A message (processing, submitting, camera lost) and optional actions."""
+    """A message (processing, submitting, camera lost) and optional actions; with a
+    ``tone``, a status screen (icon, headline, the message, the next step)."""
+
+    tone: theme.Tone | None = None
+    headline_key = ""
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.message = label("", "title", center=True)
+        self.status: StatusView | None = None
+        if self.tone is not None:
+            self.status = StatusView(self.tone, name=f"idphoto_{self.state}")
+            self.message = self.status.body
+        else:
+            self.message = label("", "title", center=True)
         self.message.setObjectName(f"idphoto_{self.state}_message")
-        self.home = button(name=f"idphoto_{self.state}_home")
+        self.home = home_button(f"idphoto_{self.state}_home")
         self.home.clicked.connect(lambda: self.send("home"))
         self.box.addStretch(1)
-        self.box.addWidget(self.message)
+        self.box.addWidget(self.status if self.status is not None else self.message)
         self.box.addWidget(self.home)
         self.box.addStretch(1)
 
     def show_flow(self, flow: IdPhotoFlow) -> None:
-        self.message.setText(self.t(flow.current.prompt))
+        if self.status is not None:
+            self.status.show_status(
+                self.t(self.headline_key),
+                self.t(flow.current.prompt),
+                flow.staff_hint.get(self.language, ""),
+            )
+        else:
+            self.message.setText(self.t(flow.current.prompt))
         self.home.setText(self.t("home.back"))
         self.home.setVisible(self.state == "camera_lost")
 
@@ -209,6 +239,8 @@ class CameraLostPage(MessagePage):
     """The camera went away."""
 
     state = "camera_lost"
+    tone = "warning"
+    headline_key = "idphoto.camera_lost.title"
 
 
 def photo_pixmap(flow: IdPhotoFlow, height: int = 660) -> QPixmap:
@@ -282,26 +314,32 @@ class RefusedPage(Page):
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.title = label("", "title", center=True)
-        self.reasons = label("", "caption", center=True)
+        self.status = StatusView("refusal", name="idphoto_refused")
+        self.reasons = self.status.body
         self.reasons.setObjectName("idphoto_reasons")
         row = QHBoxLayout()
+        row.setSpacing(24)
         self.home = button(name="idphoto_refused_home")
+        icons.set_icon(self.home, "home", theme.metrics(False).icon)
         self.retake = button(role="primary", name="idphoto_refused_retake")
+        icons.set_icon(self.retake, "camera", theme.metrics(False).icon, theme.ON_PRIMARY)
         row.addWidget(self.home)
         row.addWidget(self.retake)
         self.box.addStretch(1)
-        self.box.addWidget(self.title)
-        self.box.addWidget(self.reasons)
+        self.box.addWidget(self.status)
         self.box.addStretch(1)
         self.box.addLayout(row)
         self.home.clicked.connect(lambda: self.send("home"))
         self.retake.clicked.connect(lambda: self.send("retake"))
 
     def show_flow(self, flow: IdPhotoFlow) -> None:
-        self.title.setText(self.t("idphoto.refused.prompt"))
         reasons = flow.data.result.reasons if flow.data.result is not None else ()
-        self.reasons.setText("\n".join(self.t(f"photo.reason.{r}") for r in reasons))
+        self.status.show_status(
+            self.t("idphoto.refused.title"),
+            "\n".join(self.t(f"photo.reason.{r}") for r in reasons)
+            or self.t("idphoto.refused.prompt"),
+            self.t("idphoto.refused.next"),
+        )
         self.home.setText(self.t("home.back"))
         self.retake.setText(self.t("idphoto.retake"))
 

@@ -438,3 +438,17 @@ class PointsScreen(FlowScreen):
     name = "points"
     title_key = "service.points"
     pages_types = PAGES
+    #: 出示积分卡 → 查看积分 → 选择礼品 → 确认兑换 → 取货码; a refusal shows the step it
+    #: happened at; an error (any time) and a cancellation show none
+    steps: ClassVar[dict[str, int]] = {
+        "scan": 1,
+        "identifying": 1,
+        "token_refused": 1,
+        "member": 2,
+        "catalogue": 3,
+        "cart": 4,
+        "confirm": 4,
+        "issuing": 4,
+        "refused": 4,
+        "voucher": 5,
+    }

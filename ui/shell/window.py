@@ -20,7 +20,7 @@ from kiosk.app import AppContext
 from kiosk.framework.catalog import Availability, availability
 from kiosk.framework.flow import FAILSAFE, Flow
 from kiosk.framework.i18n import tr
-from kiosk.framework.session import EndReason, Session
+from kiosk.framework.session import EndReason, Session, SessionPhase
 from kiosk.maintenance.corner_taps import CornerTapDetector
 from ui.framework.device_bridge import DeviceBridge
 from ui.framework.overlays import HelpOverlay, IdleWarning, Overlay, Toast
@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _TOUCH_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin}
+
+#: the quiet countdown in a screen's header shows in the last this many seconds before the
+#: idle warning, so the warning never comes as a surprise
+IDLE_COUNTDOWN_S = 15.0
 
 
 class Shell(QMainWindow):
@@ -102,6 +106,8 @@ class Shell(QMainWindow):
         self.runner = QtRunner(self)
         self.toast = Toast(self)
         self.features: dict[str, Feature] = {}
+        self.idle_countdown_s = IDLE_COUNTDOWN_S
+        self._countdown_on: Screen | None = None  # the screen showing the idle countdown
         self.idle_warning = IdleWarning(self)
         self.help = HelpOverlay(self, self.hint)
         self.overlays: list[Overlay] = [self.idle_warning, self.help]
@@ -532,7 +538,29 @@ class Shell(QMainWindow):
             feature.tick()
         if self.idle_warning.isVisible():
             self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
+        self.update_idle_countdown()
         self.toast.expire(now)
+
+    def idle_seconds_left(self) -> float | None:
+        """Seconds until the idle warning, while a resident's session runs and no warning
+        shows (None otherwise)."""
+        sessions = self.ctx.sessions
+        if sessions.phase is not SessionPhase.ACTIVE or self.ctx.maintenance.active:
+            return None
+        # SessionManager has no public "idle so far"; its last activity is the one source
+        idle = self.ctx.clock.monotonic() - sessions._last_activity
+        return max(0.0, sessions.idle_timeout_s(sessions.screen) - idle)
+
+    def update_idle_countdown(self) -> None:
+        """Shows the quiet countdown on the current screen once the idle warning is near
+        (the last ``idle_countdown_s`` seconds), hides it everywhere else."""
+        left = self.idle_seconds_left()
+        near = left if left is not None and left <= self.idle_countdown_s else None
+        screen = self.current
+        if self._countdown_on is not None and self._countdown_on is not screen:
+            self._countdown_on.show_idle_countdown(None)
+        screen.show_idle_countdown(near)
+        self._countdown_on = screen
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Real input reaches our QWindow once, before any widget: watch it there, so every
@@ -558,6 +586,7 @@ class Shell(QMainWindow):
             self.start_session("touch")
             return True  # the touch that wakes the kiosk presses nothing
         self.ctx.sessions.activity()
+        self.update_idle_countdown()  # a touch takes the countdown away at once
         return False
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -21,11 +21,13 @@ from kiosk.framework.i18n import tr
 from kiosk.violations.flow import RecordView, ViolationsFlow
 from kiosk.violations.regions import SecretKind
 from ui.framework.flow_screen import ChoiceGridPage, FlowPage, Send
+from ui.framework.theme import Tone
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.text_entry.entry import FieldKind, TextEntry
 from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 from ui.framework.widgets.card_button import CardButton
 from ui.framework.widgets.qr import qr_pixmap
+from ui.framework.widgets.status_view import StatusView
 
 
 def yuan(fen: int | None, language: str) -> str:
@@ -119,7 +121,7 @@ class EntryPage(Page):
         self.field.setObjectName(f"viol_{self.state}_field")
         self.problem = label("", "", center=True)
         self.problem.setObjectName(f"viol_{self.state}_problem")
-        self.problem.setStyleSheet("color: #B3261E;")
+        self.problem.setProperty("role", "problem")
         self.keyboard = PlateKeyboard(mode=self.keyboard_mode)
         self.keyboard.key_pressed.connect(self._key)
         self.keyboard.backspace.connect(self._backspace)
@@ -253,7 +255,7 @@ class LicencePage(Page):
         self.file_button = button(name="viol_licence_file")
         self.problem = label("", "", center=True)
         self.problem.setObjectName("viol_licence_problem")
-        self.problem.setStyleSheet("color: #B3261E;")
+        self.problem.setProperty("role", "problem")
         self.values: list[str] = ["", ""]
         self.focus = 0
         self.keyboard = PlateKeyboard(mode="digits")
@@ -346,11 +348,19 @@ class PlateConfirmPage(Page):
 
 
 class MessagePage(Page):
-    """A message and a few actions (looking up, still fetching, errors)."""
+    """A message and a few actions (looking up, still fetching, errors); with a ``tone``,
+    the message sits in a status screen (icon, headline, the message, the next step)."""
+
+    tone: Tone | None = None
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.message = label("", "title", center=True)
+        self.status: StatusView | None = None
+        if self.tone is not None:
+            self.status = StatusView(self.tone, name=f"viol_{self.state}")
+            self.message = self.status.body
+        else:
+            self.message = label("", "title", center=True)
         self.message.setObjectName(f"viol_{self.state}_message")
         self.retry = button(role="primary", name=f"viol_{self.state}_retry")
         self.back = button(name=f"viol_{self.state}_back")
@@ -359,7 +369,8 @@ class MessagePage(Page):
         self.back.clicked.connect(lambda: self.send("back"))
         self.done.clicked.connect(lambda: self.send("done"))
         self.box.addStretch(1)
-        for w in (self.message, self.retry, self.back, self.done):
+        top = self.status if self.status is not None else self.message
+        for w in (top, self.retry, self.back, self.done):
             self.box.addWidget(w)
         self.box.addStretch(1)
 
@@ -396,10 +407,14 @@ class ErrorPage(MessagePage):
     """Timeouts, unreachable, server errors, not matched: a plain message and a way back."""
 
     state = "error"
+    tone = "refusal"
 
     def show_flow(self, flow: ViolationsFlow) -> None:
         key = flow.error.message_key if flow.error is not None else "violations.error.generic"
-        self.message.setText(self.t(key))
+        assert self.status is not None
+        self.status.show_status(
+            self.t("violations.error.title"), self.t(key), self.t("violations.error.next")
+        )
         self.retry.setText(self.t("violations.action.retry"))
         self.retry.setVisible(flow.can_retry)
         self.back.setText(self.t("violations.action.back"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 from ui.framework.flow_screen import FlowScreen
 from ui.violations.pages import PAGES, SecretPage
@@ -23,6 +24,20 @@ class ViolationsScreen(FlowScreen):
     home_key = "violations.home"
     home_name = "viol_home"
     pages_types = PAGES
+    #: 选择查询方式 → 输入车辆或驾驶证信息 → 查看结果; an error shows no step
+    steps: ClassVar[dict[str, int]] = {
+        "choose_mode": 1,
+        "plate_type": 2,
+        "plate_entry": 2,
+        "plate_confirm": 2,
+        "secret": 2,
+        "licence_entry": 2,
+        "looking_up": 3,
+        "pending": 3,
+        "results": 3,
+        "record_detail": 3,
+        "receipt": 3,
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,4 +67,5 @@ class ViolationsScreen(FlowScreen):
         return super().prompt_text()
 
     def set_elder(self, elder: bool) -> None:
+        super().set_elder(elder)
         self.secret_page.set_elder(elder)

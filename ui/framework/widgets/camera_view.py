@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QTransfor
 from PySide6.QtWidgets import QWidget
 
 from devices.camera import Camera, Frame
+from ui.framework import theme
 
 
 class CameraView(QWidget):
@@ -84,7 +85,7 @@ class CameraView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#20262E"))
+        painter.fillRect(self.rect(), QColor(theme.CAMERA_BACKDROP))
         frame = self.latest()
         if frame is None:
             painter.end()
@@ -101,7 +102,7 @@ class CameraView(QWidget):
             x, y, ow, oh = self.outline
             sx, sy = target.width() / w, target.height() / h
             rect = QRectF(target.x() + x * sx, target.y() + y * sy, ow * sx, oh * sy)
-            pen = QPen(QColor("#2E9E44" if self.outline_ok else "#FFFFFF"))
+            pen = QPen(QColor(theme.OUTLINE_OK if self.outline_ok else theme.OUTLINE_IDLE))
             pen.setWidth(8)
             pen.setStyle(Qt.PenStyle.DashLine if not self.outline_ok else Qt.PenStyle.SolidLine)
             painter.setPen(pen)

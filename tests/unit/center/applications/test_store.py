@@ -2,15 +2,23 @@
 in the database file, its WAL or anywhere in the data directory; the key apart and private),
 the photo read back bit-exact, idempotency per terminal and key, the staff's transitions
 checked and audited with who and when, and the personal data deleted ``retention_days``
-after an application is final, on an injected clock."""
+after an application is final, on an injected clock.
+
+What does not look at files runs on both engines (``center_data``: SQLite files, then a
+PostgreSQL database that ``$CENTER_DATABASE_URL`` names, as a deployment's would); so do the
+tests of several processes on one store: concurrent repeats of one submission make one
+application, and two servers' staff cannot both move one application from one status."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -29,9 +37,21 @@ from kiosk.application.model import ApplicationSubmission
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.masking import mask_id_number, mask_name
 from kiosk.platform.service_errors import StoreError
-from tests.unit.center.applications.conftest import NOW, by_post, leaked, submission
+from tests.unit.center.applications.conftest import (
+    NOW,
+    by_post,
+    leaked,
+    secrets_of,
+    submission,
+)
 
 DAY = 86400.0
+
+
+@pytest.fixture
+def data_dir(center_data: tuple[Path, Any]) -> Path:
+    """A center data directory whose ``[database]`` is SQLite files, then PostgreSQL."""
+    return center_data[0]
 
 
 def put(
@@ -110,8 +130,8 @@ def test_a_damaged_photo_is_not_served(tmp_path: Path) -> None:
     store.close()
 
 
-def test_submissions_are_idempotent_per_terminal_and_key(tmp_path: Path) -> None:
-    store = open_center_applications(tmp_path, FakeClock(NOW))
+def test_submissions_are_idempotent_per_terminal_and_key(data_dir: Path) -> None:
+    store = open_center_applications(data_dir, FakeClock(NOW))
     app = submission(4)
     first = store.submit(
         app.fields(), app.photo_jpeg, terminal="kiosk-01", idempotency_key="key-4",
@@ -137,10 +157,11 @@ def test_submissions_are_idempotent_per_terminal_and_key(tmp_path: Path) -> None
     assert other != first.application_no and store.count() == 2
     assert first.application_no.startswith("SQ20261202-")
     assert store.numbers_by_key()[("kiosk-01", "key-4")] == [first.application_no]
+    store.close()
 
 
-def test_the_status_answers_the_token_only_and_masked(tmp_path: Path) -> None:
-    store = open_center_applications(tmp_path, FakeClock(NOW))
+def test_the_status_answers_the_token_only_and_masked(data_dir: Path) -> None:
+    store = open_center_applications(data_dir, FakeClock(NOW))
     app = submission(6)
     number = put(store, app, "key-00006")
     token = token_of(store, app, "key-00006")
@@ -160,9 +181,9 @@ def test_the_status_answers_the_token_only_and_masked(tmp_path: Path) -> None:
     store.close()
 
 
-def test_staff_moves_an_application_along_and_every_step_is_audited(tmp_path: Path) -> None:
+def test_staff_moves_an_application_along_and_every_step_is_audited(data_dir: Path) -> None:
     clock = FakeClock(NOW)
-    store = open_center_applications(tmp_path, clock)
+    store = open_center_applications(data_dir, clock)
     app = submission(7)
     number = put(store, app, "key-00007")
     token = token_of(store, app, "key-00007")
@@ -203,8 +224,8 @@ def test_staff_moves_an_application_along_and_every_step_is_audited(tmp_path: Pa
     store.close()
 
 
-def test_a_returned_application_carries_its_reason(tmp_path: Path) -> None:
-    store = open_center_applications(tmp_path, FakeClock(NOW))
+def test_a_returned_application_carries_its_reason(data_dir: Path) -> None:
+    store = open_center_applications(data_dir, FakeClock(NOW))
     app = submission(8)
     number = put(store, app, "key-00008")
     with pytest.raises(TransitionRefused):
@@ -219,8 +240,8 @@ def test_a_returned_application_carries_its_reason(tmp_path: Path) -> None:
     store.close()
 
 
-def test_reads_in_clear_are_audited_and_listing_is_masked(tmp_path: Path) -> None:
-    store = open_center_applications(tmp_path, FakeClock(NOW))
+def test_reads_in_clear_are_audited_and_listing_is_masked(data_dir: Path) -> None:
+    store = open_center_applications(data_dir, FakeClock(NOW))
     app = by_post(submission(9))
     number = put(store, app, "key-00009")
     masked = store.show(number).personal
@@ -281,9 +302,9 @@ def test_personal_data_goes_retention_days_after_the_application_is_final(
     ] == "purge"
 
 
-def test_a_replay_after_the_purge_is_refused_not_made_again(tmp_path: Path) -> None:
+def test_a_replay_after_the_purge_is_refused_not_made_again(data_dir: Path) -> None:
     clock = FakeClock(NOW)
-    store = open_center_applications(tmp_path, clock)
+    store = open_center_applications(data_dir, clock)
     app = submission(12)
     number = put(store, app, "key-00012")
     store.return_(number, reason="请到窗口办理", account="staff-a")
@@ -294,18 +315,89 @@ def test_a_replay_after_the_purge_is_refused_not_made_again(tmp_path: Path) -> N
     store.close()
 
 
-def test_opening_the_store_purges_and_the_retention_is_configurable(tmp_path: Path) -> None:
-    (tmp_path / "applications.toml").write_text("[applications]\nretention_days = 7\n")
-    assert load_applications_config(tmp_path).retention_days == 7
+def test_opening_the_store_purges_and_the_retention_is_configurable(data_dir: Path) -> None:
+    (data_dir / "applications.toml").write_text("[applications]\nretention_days = 7\n")
+    assert load_applications_config(data_dir).retention_days == 7
     clock = FakeClock(NOW)
-    store = open_center_applications(tmp_path, clock)
+    store = open_center_applications(data_dir, clock)
     number = put(store, submission(13), "key-00013")
     store.return_(number, reason="资料不全", account="staff-a")
     store.close()
     clock.advance(7 * DAY + 1)
-    store = open_center_applications(tmp_path, clock)
+    store = open_center_applications(data_dir, clock)
     assert store.show(number).purged and store.show(number).status == "returned"
     store.close()
-    (tmp_path / "applications.toml").write_text("[applications]\nretention_days = 0\n")
+    (data_dir / "applications.toml").write_text("[applications]\nretention_days = 0\n")
     with pytest.raises(ValidationError):
-        load_applications_config(tmp_path)
+        load_applications_config(data_dir)
+
+
+def test_nothing_personal_is_stored_in_clear_on_either_engine(data_dir: Path) -> None:
+    store = open_center_applications(data_dir, FakeClock(NOW))
+    app = by_post(submission(14))
+    number = put(store, app, "key-00014")
+    store.show(number, unmasked=True, account="staff-a")  # audited, nothing personal in it
+    with store.db.read() as c:
+        cells = [
+            *c.execute("SELECT * FROM applications WHERE application_no = ?", (number,)).fetchone(),
+            *(v for row in c.execute("SELECT * FROM audit").fetchall() for v in row),
+        ]
+    stored = [bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in cells]
+    assert [n for n in secrets_of(app) if any(n in cell for cell in stored)] == []
+    assert store.photo(number, account="staff-a") == app.photo_jpeg
+    store.close()
+
+
+def test_concurrent_repeats_of_one_submission_make_one_application(data_dir: Path) -> None:
+    """Eight workers (an impatient kiosk's retries reaching several app servers) send one
+    application under one key at once: one application, the same answer for all."""
+    stores = [open_center_applications(data_dir, FakeClock(NOW)) for _ in range(2)]
+    app = submission(15)
+    start = threading.Barrier(8)
+
+    def send(i: int) -> tuple[str, str]:
+        start.wait(timeout=30)
+        stored = stores[i % 2].submit(
+            app.fields(),
+            app.photo_jpeg,
+            terminal="kiosk-01",
+            idempotency_key="key-concurrent",
+            submitted_at=app.submitted_at,
+        )
+        return stored.application_no, stored.status_token
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = set(pool.map(send, range(8)))
+        assert len(answers) == 1
+        ((number, _token),) = answers
+        assert stores[0].numbers_by_key() == {("kiosk-01", "key-concurrent"): [number]}
+        assert stores[1].count() == 1
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_two_servers_cannot_both_move_one_application(data_dir: Path) -> None:
+    """Staff on two app servers accept the same application at the same moment, eight times
+    over: one acceptance stands, the others are refused, one audit row."""
+    stores = [open_center_applications(data_dir, FakeClock(NOW)) for _ in range(2)]
+    try:
+        number = put(stores[0], submission(16), "key-00016")
+        start = threading.Barrier(8)
+
+        def accept(i: int) -> str:
+            start.wait(timeout=30)
+            try:
+                return stores[i % 2].accept(number, account=f"staff-{i}").status
+            except TransitionRefused:
+                return "refused"
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            outcomes = sorted(pool.map(accept, range(8)))
+        assert outcomes == ["accepted"] + ["refused"] * 7
+        assert [e.action for e in stores[1].audit_trail(number)] == ["accept"]
+        assert stores[1].show(number).status == "accepted"
+    finally:
+        for store in stores:
+            store.close()
