@@ -22,11 +22,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 from center.answers import install_error_handlers
 from center.applications.api import create_applications_router
 from center.applications.store import ApplicationStore, open_center_applications
 from center.auth import TerminalRegistry, open_callers
+from center.body_limits import JsonTooLarge
 from center.console import ConsoleSettings, install_console
 from center.data_dir import default_data_dir, load_settings
 from center.database import Engine, open_engine
@@ -57,6 +59,19 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 """The default cap on a request body; larger ones get 413 unread."""
+VIOLATIONS_BODY_BYTES = 4 * 1024
+"""A violation lookup: a plate or a licence number and a secret."""
+POINTS_BODY_BYTES = 16 * 1024
+"""A points call: the largest is a redemption of 50 cart lines (about 4 KB)."""
+HEARTBEAT_BODY_BYTES = 32 * 1024
+"""A heartbeat: bounded fields (three 2,000-character texts, a few device reports)."""
+
+
+class _CenterApp(FastAPI):
+    """FastAPI with a clear 413 outermost (outside the app-wide body cap)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return JsonTooLarge(super().build_middleware_stack())
 
 
 def create_app(
@@ -74,7 +89,7 @@ def create_app(
 
     The app closes ``service``, ``points`` and ``photos`` when it shuts down.
     """
-    app = FastAPI(
+    app = _CenterApp(
         title="融治理中心 API",
         version=__version__,
         description="Violation lookups for self-service terminals. Every lookup needs "
@@ -88,11 +103,12 @@ def create_app(
     if database is not None:  # first in, so its lifespan ends last: after every store's
         app.include_router(_closes(database))
     app.include_router(health_router(_ping(service, database)))
-    app.include_router(violations_router(service, registry))
+    # Per-route caps below the default, where the bodies are small (413 before reading).
+    app.include_router(violations_router(service, registry), max_body_size=VIOLATIONS_BODY_BYTES)
     if points is not None:
-        app.include_router(create_points_router(points, registry))
+        app.include_router(create_points_router(points, registry), max_body_size=POINTS_BODY_BYTES)
     if fleet is not None:
-        app.include_router(fleet_router(fleet, registry))
+        app.include_router(fleet_router(fleet, registry), max_body_size=HEARTBEAT_BODY_BYTES)
     if photos is not None:
         app.include_router(create_photos_router(photos, registry))
     if applications is not None:  # its POST has its own body cap, sized for a photo
@@ -119,9 +135,8 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
         terminals=registry,
         heartbeats=open_heartbeats(database),
         operators=open_callers(database, data_dir, "operator"),
+        history=open_health_history(database),
     )
-    fleet.history.close()  # the console's timeline on the database too
-    fleet.history = open_health_history(database)
     photos = open_center_photos(data_dir, engine=database)
     applications = open_center_applications(data_dir, engine=database)
     points = open_center_ledger(data_dir, engine=database)

@@ -1,7 +1,9 @@
 """What a scan may contain: bounds on raw bytes, and the kinds of payload the flows use.
 
 Every scanner source hands raw bytes here. Payloads are checked before any flow sees them:
-too long, not text, or made of control characters are rejected with a reason code.
+too long, not text, or made of control characters are rejected with a reason code. Invisible
+format characters (bidi overrides and isolates, zero-width spaces and joiners, the BOM, line
+and paragraph separators) are refused too: a code or URL must look on screen like what it is.
 
 Payload kinds are recognised by prefix (the formats are the project's own, issued by the
 center): ``MT1.`` member token, ``VC1.`` pickup voucher, ``TB1.`` technician badge,
@@ -12,6 +14,7 @@ center): ``MT1.`` member token, ``VC1.`` pickup voucher, ``TB1.`` technician bad
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +42,14 @@ _URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 # C0 and C1 controls, DEL. Tab and GS (the GS1 separator) are allowed inside a payload.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1c\x1e\x1f\x7f-\x9f]")
 _TRIM = "\r\n\t \x00"
+#: Unicode categories that are never shown: format (Cf: bidi controls, zero-width characters,
+#: the BOM, soft hyphen, tags) and the line and paragraph separators.
+_INVISIBLE = frozenset({"Cf", "Zl", "Zp"})
+
+
+def invisible_chars(text: str) -> list[str]:
+    """The code points of ``text`` (as ``U+XXXX``) that are invisible format characters."""
+    return [f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in _INVISIBLE]
 
 
 class PayloadError(ValueError):
@@ -86,6 +97,11 @@ def check_payload(raw: bytes, *, max_bytes: int = 2048, text: str | None = None)
         raise PayloadError("scan.control_chars", "control characters inside the payload")
     if "\ufffd" in text:
         raise PayloadError("scan.not_text", "undecodable bytes")
+    hidden = invisible_chars(text)
+    if hidden:
+        raise PayloadError(
+            "scan.control_chars", f"invisible format characters {', '.join(hidden[:4])}"
+        )
     return text
 
 

@@ -15,6 +15,7 @@ import select
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -194,6 +195,8 @@ class SerialScanSource(_ThreadedSource):
         self.max_bytes = max_bytes
 
     def _session(self) -> None:
+        # The line buffer holds at most max_bytes + 1 bytes; the rest of an overlong read
+        # is only counted.
         import serial  # pyserial; imported here so a kiosk without it still starts
 
         try:
@@ -219,7 +222,7 @@ class SerialScanSource(_ThreadedSource):
                         elif len(buffer) <= self.max_bytes:
                             buffer.append(byte)
                         else:
-                            overflow += 1  # keep memory bounded; still report the size
+                            overflow += 1  # memory stays bounded whatever the stream
                 elif (buffer or overflow) and now - last >= self.idle_end_s:
                     self._finish(buffer, overflow)
                     buffer, overflow = bytearray(), 0
@@ -227,8 +230,11 @@ class SerialScanSource(_ThreadedSource):
             conn.close()
 
     def _finish(self, buffer: bytearray, overflow: int) -> None:
-        raw = bytes(buffer) + (b"\0" * overflow if overflow else b"")
-        self._emit(raw)
+        # An overflowing read is delivered cut at max_bytes + 1 bytes: enough to be refused
+        # as too long, never the stream's own length in memory.
+        if overflow:
+            log.info("serial scan of %d bytes cut to %d", len(buffer) + overflow, len(buffer))
+        self._emit(bytes(buffer))
 
 
 # US keyboard layout: evdev key name -> (plain, shifted)
@@ -263,8 +269,8 @@ class KeystrokeDecoder:
     """Turns key events from a keyboard-wedge scanner into payload strings.
 
     Feed it (key name, value) pairs, value 1 = down, 0 = up, 2 = repeat; it returns the
-    finished payload at Enter. Wedge scanners type ASCII only: Chinese payloads need a
-    serial or camera scanner.
+    finished payload at Enter, at most ``max_chars + 1`` characters (longer is too long).
+    Wedge scanners type ASCII only: Chinese payloads need a serial or camera scanner.
     """
 
     def __init__(self, max_chars: int = 2048) -> None:
@@ -281,12 +287,14 @@ class KeystrokeDecoder:
         if value != 1:
             return None
         if key in _ENTERS:
-            text = "".join(self._chars) + ("\0" * self._overflow)
+            # Past max_chars the payload is returned cut at max_chars + 1: it is refused as
+            # too long without ever holding the stream's own length.
+            text = "".join(self._chars)
             self._chars, self._overflow = [], 0
             return text
         mapped = _KEYMAP.get(key)
         if mapped is not None:
-            if len(self._chars) < self.max_chars:
+            if len(self._chars) <= self.max_chars:
                 self._chars.append(mapped[1] if self._shift else mapped[0])
             else:
                 self._overflow += 1
@@ -347,6 +355,10 @@ class HidScanSource(_ThreadedSource):
             dev.close()
 
 
+#: The most distinct payloads remembered for folding (a hostile stream of distinct codes
+#: cannot grow it; a payload pushed out is at worst reported once more).
+FOLD_CACHE = 256
+
 ScanListener = Callable[[ScanEvent], None]
 RejectListener = Callable[[ScanRejected], None]
 
@@ -371,7 +383,9 @@ class Scanner(HealthPublisher):
         self.fold_window_s = fold_window_s
         self.max_payload_bytes = max_payload_bytes
         self._clock = clock
-        self._last_seen: dict[str, float] = {}
+        # Payload -> last sighting, oldest sighting first: expired entries are dropped from
+        # the front, so each scan costs O(1) amortised, and at most FOLD_CACHE entries stay.
+        self._last_seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
         self._scan_listeners: list[ScanListener] = []
         self._reject_listeners: list[RejectListener] = []
@@ -426,11 +440,15 @@ class Scanner(HealthPublisher):
                 reject_listener(rejected)
             return
         with self._lock:
-            last = self._last_seen.get(checked)
-            self._last_seen[checked] = now
-            if len(self._last_seen) > 256:
-                horizon = now - self.fold_window_s
-                self._last_seen = {k: t for k, t in self._last_seen.items() if t >= horizon}
+            seen = self._last_seen
+            last = seen.pop(checked, None)
+            seen[checked] = now  # now the newest
+            horizon = now - self.fold_window_s
+            while seen:
+                oldest, at = next(iter(seen.items()))
+                if at >= horizon and len(seen) <= FOLD_CACHE:
+                    break
+                del seen[oldest]
         if last is not None and now - last <= self.fold_window_s:
             return
         event = ScanEvent(checked, raw, symbology, source, now, classify(checked))

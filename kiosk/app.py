@@ -12,6 +12,7 @@ are imported and built when a feature first asks for them, not at start-up.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -243,6 +244,15 @@ class AppContext:
         self.counters.close()
 
 
+def _usage_counters(data_dir: Path) -> UsageCounters:
+    """The usage counters; in memory for this run if the disk cannot take them (full)."""
+    try:
+        return UsageCounters(check_sqlite(data_dir / "usage.sqlite3"))
+    except (sqlite3.Error, OSError) as e:
+        log.error("usage counters kept in memory only: %s", e)
+        return UsageCounters(Path(":memory:"))
+
+
 def build_context(
     data_dir: Path | None = None,
     site: Path | None = None,
@@ -291,6 +301,6 @@ def build_context(
         ),
         data_dir=paths.data_dir,
         maintenance=Maintenance(config.maintenance, paths.data_dir, clock, config.terminal.id),
-        counters=UsageCounters(check_sqlite(paths.data_dir / "usage.sqlite3")),
+        counters=_usage_counters(paths.data_dir),
         backends=Backends(store, paths.data_dir, clock),
     )

@@ -351,8 +351,8 @@ def run_tour(
         wait_for(lambda: visible(widget_name) is not None, what=f"field {widget_name}")
         found = visible(widget_name)
         # a text-entry component types into its own field; a plain field takes the text
-        field = found.findChild(QLineEdit, "text_entry_field") if found is not None else None
-        field = field if field is not None else found
+        inner = found.findChild(QLineEdit, "text_entry_field") if found is not None else None
+        field = inner if inner is not None else found
         assert isinstance(field, QLineEdit), widget_name
         field.setText(text)
         settle()
@@ -494,8 +494,95 @@ def run_tour(
         touch("application_renew")
         wait_for(lambda: flow_state("application") == "card_problem")
 
-    def safe_mode() -> None:
+    # -- 我要反映 / 您来点单: a request, its receipt, then its progress at the attract screen --
+    problem_photo = faces.parent / "negatives" / "no_face" / "skimage_coffee.png"
+
+    def camera_shows(source: str) -> None:
+        """Puts ``source`` before the simulated camera and waits until its frames are newest."""
+        camera = shell.ctx.devices.camera
+
+        def seq() -> int:
+            frame = camera.latest()
+            return -1 if frame is None else frame.seq
+
+        wait_for(lambda: seq() >= 0, what="a camera frame")
+        before = seq()
+        camera.set_source(source)  # type: ignore[attr-defined]
+        wait_for(lambda: seq() >= before + 2, what="the new camera source")
+
+    def requests_category() -> None:
         touch("application_home")
+        touch()  # wake
+        touch("tile_requests")
+
+    def requests_unit() -> None:
+        enter_text("requests_building_entry", "3")
+        touch("text_entry_done")
+
+    def requests_description_too_long() -> None:
+        touch("requests_unit_none")
+        enter_text("requests_description_entry", "电梯坏了" * 100)
+        touch("text_entry_done")
+
+    def requests_photo_consent() -> None:
+        enter_text("requests_description_entry", "3号楼电梯坏了三天，老人上下楼很困难。")
+        touch("text_entry_done")
+
+    def requests_photo() -> None:
+        if face_source:
+            camera_shows(face_source)  # a face first: the check says so
+        touch("requests_photo_consent_agree")
+
+    def requests_photo_check(face: bool) -> Callable[[], None]:
+        def show() -> None:
+            if not face and problem_photo.exists():
+                camera_shows(str(problem_photo))
+            touch("requests_photo_check_retake" if not face else "requests_photo_shoot")
+            if not face:
+                touch("requests_photo_shoot")
+            wait_for(lambda: flow_state("requests") == "photo_check", what="the photo")
+
+        return show
+
+    def requests_callback() -> None:
+        enter_text("requests_contact_entry", "13812345678")
+        touch("text_entry_done")
+
+    def requests_receipt() -> None:
+        touch("requests_review_submit")
+        wait_for(lambda: flow_state("requests") == "receipt", what="the request receipt")
+
+    def requests_status() -> None:
+        from devices.receipt.escpos_text import qr_payloads
+        from kiosk.requests.model import parse_status_payload
+
+        printer = shell.ctx.devices.printer
+        job = printer.recent_jobs(1)[0]
+        printer.wait(job.id, 60)
+        stored = printer.store.get(job.id)
+        payloads = qr_payloads(stored.escpos) if stored is not None else []
+        touch("requests_receipt_done")
+        code = parse_status_payload(payloads[0]) if payloads else None
+        if code is not None:  # meanwhile, at the center, staff take it in hand
+            intake = shell.ctx.backends.requests()
+            intake.act(code[0], "assign", department="物业服务中心")  # type: ignore[attr-defined]
+            intake.act(code[0], "done", text="已更换电梯控制板，恢复运行")  # type: ignore[attr-defined]
+            scan(payloads[0])
+            wait_for(lambda: flow_state("requests") == "status", what="the request's status")
+
+    def requests_status_rated() -> None:
+        if flow_state("requests") == "status":
+            touch("requests_status_satisfied")
+            wait_for(lambda: flow_state("requests") == "status", what="the rating")
+
+    def requests_status_not_found() -> None:
+        touch("requests_status_done")
+        scan("RQ1.RQ20261123-ABCDEF." + "x" * 22)  # a code the center does not know
+        wait_for(lambda: flow_state("requests") == "not_found", what="the unknown code")
+
+    def safe_mode() -> None:
+        home = ("requests_status_home", "requests_home", "application_home")
+        touch(next((name for name in home if visible(name) is not None), "application_home"))
         shell.ctx.safe_mode = True
         shell.back_to_start()
 
@@ -557,6 +644,22 @@ def run_tour(
         ("application-receipt", application_receipt),
         ("application-status", application_status),
         ("application-card-pulled", application_card_problem),
+        ("requests-category", requests_category),
+        ("requests-compound", lambda: touch("requests_category_repairs")),
+        ("requests-building", lambda: touch("requests_compound_heping-li")),
+        ("requests-unit", requests_unit),
+        ("requests-description-too-long", requests_description_too_long),
+        ("requests-photo-consent", requests_photo_consent),
+        ("requests-photo-live", requests_photo),
+        ("requests-photo-face", requests_photo_check(face=True)),
+        ("requests-photo-check", requests_photo_check(face=False)),
+        ("requests-contact", lambda: touch("requests_photo_check_use")),
+        ("requests-callback", requests_callback),
+        ("requests-review", lambda: touch("requests_callback_yes")),
+        ("requests-receipt", requests_receipt),
+        ("requests-status", requests_status),
+        ("requests-status-rated", requests_status_rated),
+        ("requests-status-not-found", requests_status_not_found),
         ("safe-mode", safe_mode),
     ]
     try:

@@ -1,6 +1,6 @@
 """The center's web console at ``/console/``: server-rendered pages for operators (fleet,
-configuration, content), counter staff (vouchers and points, applications) and auditors
-(the audit log).
+configuration, content, usage report), counter staff (vouchers and points, applications,
+resident requests, usage report) and auditors (the audit log).
 
 :func:`install_console` adds it to the center's app: the routes, the static files (one
 stylesheet, one small script, installed with the project), and the answers for a missing

@@ -110,7 +110,8 @@ class HealthHistory:
     """Appends health changes and reads a terminal's recent ones. Thread-safe.
 
     Args:
-        store: a SQLite file (``Path``), or the center's store
+        store: a SQLite file (``Path``; opened on first use, so a history replaced before
+            it is used leaves no file behind), or the center's store
             (``engine.store("health_history", ...)``, as :func:`open_health_history` opens
             it).
         sample_every: an unchanged health is written again after this long.
@@ -126,20 +127,35 @@ class HealthHistory:
     ) -> None:
         self.sample_every = sample_every
         self.keep = keep
-        if isinstance(store, Path):
-            self.db: Database = SqliteDatabase(
-                store, name=STORE_NAME, synchronous="NORMAL", timeout_s=5.0
-            )
-        else:
-            self.db = store
-        try:
-            self.db.migrate(MIGRATIONS, what="the health history")
-        except BaseException:
-            self.db.close()
-            raise
         self._lock = threading.Lock()
         self._last: dict[str, HealthSample] = {}
         self._pruned_at = 0.0
+        self._file: Path | None = None
+        self._db: Database | None = None
+        if isinstance(store, Path):
+            self._file = store
+        else:
+            self._db = self._migrated(store)
+
+    @staticmethod
+    def _migrated(db: Database) -> Database:
+        try:
+            db.migrate(MIGRATIONS, what="the health history")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @property
+    def db(self) -> Database:
+        """The store's database (a file is opened and migrated on first use)."""
+        with self._lock:
+            if self._db is None:
+                assert self._file is not None
+                self._db = self._migrated(
+                    SqliteDatabase(self._file, name=STORE_NAME, synchronous="NORMAL", timeout_s=5.0)
+                )
+            return self._db
 
     def record(self, hb: Heartbeat, received_at: datetime) -> bool:
         """Writes the heartbeat's health if it changed or is due; answers whether it did."""
@@ -226,7 +242,10 @@ class HealthHistory:
 
     def close(self) -> None:
         """Closes the database (an engine's pool stays open)."""
-        self.db.close()
+        with self._lock:
+            db, self._db = self._db, None
+        if db is not None:
+            db.close()
 
 
 def open_health_history(engine: Engine, **kwargs: Any) -> HealthHistory:

@@ -118,6 +118,7 @@ class FleetService:
         max_skew_s: float = DEFAULT_MAX_SKEW_S,
         heartbeats: HeartbeatRegistry | None = None,
         operators: TerminalRegistry | None = None,
+        history: HealthHistory | None = None,
     ) -> None:
         self.fleet_dir = fleet_dir
         fleet_dir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,8 @@ class FleetService:
         if heartbeats is None:
             heartbeats = HeartbeatRegistry(fleet_dir / "heartbeats.sqlite3")
         self.heartbeats = heartbeats
-        self.history = HealthHistory(fleet_dir / HISTORY_FILE)  # the console's timeline
+        # the console's timeline (the center's database in `center serve`)
+        self.history = history or HealthHistory(fleet_dir / HISTORY_FILE)
         self.operators = operators or TerminalRegistry(fleet_dir / "operators.json")
         self.terminals = terminals
         self.silent_after_s = silent_after_s

@@ -54,7 +54,14 @@ CODE_PATTERN = r"^[A-Za-z0-9-]{4,20}$"
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: "1" or true is not a quantity, 1.0 is not a card number
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class StrictCartLine(CartLine):
+    """A cart line as the wire must carry it (nested models keep their own config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class MemberLookup(_Body):
@@ -74,7 +81,7 @@ class RedemptionRequest(_Body):
     """Items to redeem for a member."""
 
     member_id: str = Field(pattern=MEMBER_ID_PATTERN)
-    lines: list[CartLine] = Field(min_length=1, max_length=50)
+    lines: list[StrictCartLine] = Field(min_length=1, max_length=50)
 
 
 class VoucherRef(_Body):

@@ -26,7 +26,7 @@ from typing import Any
 
 from center.database import Engine
 from center.staff.database import from_text, open_database, to_text
-from kiosk.platform.database import Database, Dialects, Migration
+from kiosk.platform.database import READ_COMMITTED, Database, Dialects, Migration
 
 STORE_NAME = "audit_log"
 AUDIT_FILE = "audit.sqlite3"
@@ -186,14 +186,15 @@ class AuditLog:
             outcome[:32],
             detail[:1000],
         )
-        new_id = self.db.write(
+        new_id = self.db.write(  # one INSERT reads nothing: READ COMMITTED is enough
             lambda c: int(
                 c.execute(
                     "INSERT INTO audit (at, account, role, client, action, subject, outcome,"
                     " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     values,
                 ).fetchone()[0]
-            )
+            ),
+            isolation=READ_COMMITTED,
         )
         return AuditEntry(new_id, at, *values[1:])
 

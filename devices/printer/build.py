@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -19,6 +21,8 @@ from devices.printer.usb import UsbConnector
 from devices.receipt.document import PaperProfile
 
 __all__ = ["build_printer", "make_connector"]
+
+log = logging.getLogger(__name__)
 
 
 def make_connector(settings: PrinterSettings, profile: PaperProfile) -> Connector:
@@ -76,5 +80,20 @@ def build_printer(
     if not isinstance(settings, PrinterSettings):
         settings = PrinterSettings.from_mapping(settings)
     connector = make_connector(settings, profile)  # validate before touching the disk
-    store = PrintJobStore(store_path, keep_done=settings.keep_done_jobs, clock=clock)
+    try:
+        store = PrintJobStore(store_path, keep_done=settings.keep_done_jobs, clock=clock)
+    except (sqlite3.Error, OSError) as e:
+        # A full or failing disk must not stop the kiosk from starting: the printer comes
+        # up offline with the reason, its queue in memory only.
+        log.error("print job store %s cannot be opened: %s", store_path, e)
+        store = PrintJobStore(
+            store_path, keep_done=settings.keep_done_jobs, clock=clock, in_memory=True
+        )
+        return Printer(
+            connector,
+            profile,
+            store,
+            settings,
+            store_problem=f"job store unavailable ({type(e).__name__}: {e})",
+        )
     return Printer(connector, profile, store, settings)

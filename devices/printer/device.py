@@ -49,6 +49,8 @@ class Printer(HealthPublisher):
         connector: the transport.
         profile: the paper profile receipts are rendered for.
         store: the job store (owned: :meth:`close` closes it).
+        store_problem: why the job store could not be opened (the printer is then offline
+            with it as the detail, its queue in memory).
         settings: timing, retry and paper-counting settings.
     """
 
@@ -60,6 +62,7 @@ class Printer(HealthPublisher):
         settings: PrinterSettings | None = None,
         *,
         name: str = "printer",
+        store_problem: str | None = None,
     ) -> None:
         super().__init__(name)
         self.connector = connector
@@ -78,7 +81,9 @@ class Printer(HealthPublisher):
         self._fault: PrinterFault | None = None
         self._worker_fault: PrinterFault | None = None  # the worker died; being restarted
         self._device_status: PrinterStatus | None = None
-        missing = connector.unavailable()
+        # A connector that cannot work as installed, or a job store that could not be
+        # opened (the queue is then in memory only): offline with the reason, for good.
+        missing = connector.unavailable() or store_problem
         self._unavailable = (
             None if missing is None else PrinterFault(PrinterErrorCode.ERROR, missing)
         )

@@ -202,18 +202,24 @@ class PrintJobStore:
         *,
         keep_done: int = 20,
         clock: Callable[[], float] = time.time,
+        in_memory: bool = False,
     ) -> None:
         if keep_done < 0:
             raise ValueError(f"keep_done must be >= 0, got {keep_done}")
         self.path = Path(path)
         self.keep_done = keep_done
+        self.in_memory = in_memory
         self._clock = clock
         self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so every write is explicit.
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if in_memory:  # the file cannot be opened (a full disk): nothing survives this run
+            self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         try:
-            self._configure()
+            if not in_memory:
+                self._configure()
             migrate(self._conn)
             resumed = self._requeue_interrupted()
         except BaseException:

@@ -457,7 +457,11 @@ class Fee(Step["ApplicationFlow"]):
 
     name = FEE
     prompt = "application.prompt.fee"
+    queued_prompt = "application.prompt.fee_queued"
     moves = on(next=RECEIPT)
+
+    def say(self, flow: ApplicationFlow, language: str) -> str:
+        return tr(self.queued_prompt if flow.data.queued_id else self.prompt, language)
 
 
 class ReceiptStep(Step["ApplicationFlow"]):
@@ -465,8 +469,12 @@ class ReceiptStep(Step["ApplicationFlow"]):
 
     name = RECEIPT
     prompt = "application.prompt.receipt"
+    queued_prompt = "application.prompt.receipt_queued"
     prints = True
     moves = on(done=DONE, finish=DONE)
+
+    def say(self, flow: ApplicationFlow, language: str) -> str:
+        return tr(self.queued_prompt if flow.data.queued_id else self.prompt, language)
 
 
 def valid_mobile(text: str) -> bool:
@@ -684,6 +692,10 @@ class ApplicationFlow(Flow[ApplicationData]):
         self.data.extra.pop("submission", None)
         self.data.forget_personal()
 
+    def outbox_hours(self) -> str:
+        """How long a queued application waits before it is deleted, in hours (text)."""
+        return f"{self.settings.outbox_lifetime_h:g}"
+
     def pickup_place(self) -> str:
         """Where the window is, in the flow's language."""
         s = self.settings
@@ -720,7 +732,7 @@ class ApplicationFlow(Flow[ApplicationData]):
             body += [
                 Text(tr("application.receipt.queued", language), bold=True),
                 Text(f"Q-{d.queued_id.upper()}", bold=True, align=Align.CENTER),
-                Text(tr("application.receipt.queued_next", language)),
+                Text(tr("application.receipt.queued_next", language, hours=self.outbox_hours())),
             ]
         if business is not None:
             body.append(Text(tr("application.receipt.fee", language, fee=business.fee_yuan)))

@@ -15,7 +15,7 @@ from kiosk.framework.audit_log import AuditLog
 from kiosk.framework.clock import Clock
 from kiosk.framework.masking import mask_member_id
 from kiosk.maintenance.badges import Badge, BadgeError, verify_badge
-from kiosk.maintenance.pin import PinGuard, PinResult
+from kiosk.maintenance.pin import PinGuard, PinResult, TolerantAuditLog
 from kiosk.platform.config_schema import MaintenanceConfig
 
 
@@ -32,7 +32,7 @@ class MaintenanceFiles:
 
     def audit(self) -> AuditLog:
         """The audit log."""
-        return AuditLog(self.folder / "audit.jsonl")
+        return TolerantAuditLog(self.folder / "audit.jsonl")  # a full disk: logged, not raised
 
     def pin_guard(self, config: MaintenanceConfig | None = None) -> PinGuard:
         """The PIN checker with the configured limits."""

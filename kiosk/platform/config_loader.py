@@ -96,9 +96,26 @@ class ConfigPaths:
         ]
 
 
+#: The largest configuration file read (a layer or last-good): the packaged defaults are
+#: about 4 KB, a full site file a few KB more. A larger file (or a device that never ends,
+#: such as a link to /dev/zero) is a reported problem, never read whole.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
+def read_config_bytes(path: Path, limit: int = MAX_CONFIG_BYTES) -> bytes:
+    """The file's bytes, read no further than ``limit`` + 1; raises ValueError if longer
+    (and OSError if it cannot be read)."""
+    with path.open("rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"file too large: more than {limit} bytes")
+    return raw
+
+
 def read_layer_file(path: Path) -> dict[str, Any]:
-    """Parses a TOML or JSON layer file into a dict; raises ValueError with a plain reason."""
-    raw = path.read_bytes()
+    """Parses a TOML or JSON layer file into a dict; raises ValueError with a plain reason
+    (a file over :data:`MAX_CONFIG_BYTES` is refused unread)."""
+    raw = read_config_bytes(path)
     try:
         if path.suffix == ".json":
             data = json.loads(raw.decode("utf-8"))
@@ -195,8 +212,8 @@ def load_config(paths: ConfigPaths) -> LoadedConfig:
 
 def _read_last_good(path: Path) -> KioskConfig | None:
     try:
-        return KioskConfig.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as e:
+        return KioskConfig.model_validate_json(read_config_bytes(path))
+    except (OSError, ValueError) as e:  # ValidationError is a ValueError
         log.warning("no usable last good configuration at %s: %s", path, e)
         return None
 

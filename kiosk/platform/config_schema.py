@@ -28,8 +28,8 @@ class TerminalConfig(_Strict):
     """Who this terminal is."""
 
     id: str = Field("kiosk-dev", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    group: str = "default"
-    region: str = "demo"
+    group: str = Field("default", max_length=64)  # the heartbeat carries at most 64
+    region: str = Field("demo", max_length=64)
     language: Literal["zh_CN", "en"] = "zh_CN"
 
 
@@ -81,8 +81,8 @@ class PrinterConfig(_Strict):
     native_qr: bool = True
     chinese_mode: bool = True
     job_timeout_s: float = Field(15.0, gt=0, le=300)
-    roll_length_mm: int = Field(30000, ge=1000)
-    paper_low_at_mm: int = Field(2000, ge=0)
+    roll_length_mm: int = Field(30000, ge=1000, le=1_000_000)  # rolls are 10-100 m
+    paper_low_at_mm: int = Field(2000, ge=0, le=100_000)
     keep_done_jobs: int = Field(20, ge=0, le=500)
 
 
@@ -221,7 +221,7 @@ class KioskConfig(_Strict):
     """The whole configuration. ``schema_version`` must match what this build understands."""
 
     schema_version: int = SCHEMA_VERSION
-    config_version: str = "defaults"
+    config_version: str = Field("defaults", max_length=300)  # as the heartbeat carries it
     terminal: TerminalConfig = TerminalConfig()
     devices: DevicesConfig = DevicesConfig()
     ui: UiConfig = UiConfig()

@@ -246,6 +246,8 @@ def _backend(config: KioskConfig, name: str) -> str:
 
 def diagnose(paths: ConfigPaths, wait_s: float = 3.0) -> dict[str, Any]:
     """Starts every device, waits up to ``wait_s`` for each to leave 'starting', reports."""
+    from kiosk.platform.disk_space import disk_problem
+
     loaded = load_config(paths)
     config = loaded.config
     devices = build_devices(config, paths.data_dir)
@@ -292,5 +294,6 @@ def diagnose(paths: ConfigPaths, wait_s: float = 3.0) -> dict[str, Any]:
         if paths.data_dir.exists()
         else [],
         "python": platform.python_version(),
+        "disk_problem": disk_problem(paths.data_dir),  # None, or why the disk takes no writes
         "devices": report_devices,
     }

@@ -353,7 +353,10 @@ class ContactStep(Step["RequestFlow"]):
 
     def handle(self, flow: RequestFlow, event: Event) -> None:
         if event.name == "back":
-            flow.go(REVIEW if flow.data.editing else DESCRIPTION)
+            if flow.data.editing:
+                flow.go(REVIEW)
+            else:
+                flow.go(PHOTO_CONSENT if flow.settings.photo_allowed else DESCRIPTION)
         elif event.name == "skip":
             flow.problem("")
             flow.data.mobile, flow.data.callback = "", False

@@ -3,8 +3,9 @@ small enough for a request, and whether a face fills it.
 
 A request's photo shows a place or a thing (a broken lift button held up, a leaking pipe on
 a phone's screen), not the resident: when the face detector of the photo pipeline
-(:class:`kiosk.photo.face_analysis.FaceAnalyzer`, handed in as a :class:`FaceDetector`) finds a face taking up a large part of the
-frame, the flow says so and offers to take it again or go on without a photo.
+(:class:`kiosk.photo.face_analysis.FaceAnalyzer`, handed in as a :class:`FaceDetector`)
+finds a face taking up a large part of the frame, the flow says so and offers to take it
+again or go on without a photo.
 
 The frame is not mirrored: the photo shows what the camera saw (the preview mirrors it, as a
 looking-glass does).
@@ -15,8 +16,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.requests.model import MAX_PHOTO_BYTES

@@ -25,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.select import Select
 
 from center.app import build_app
 from center.fleet.history import HISTORY_FILE, HealthHistory
@@ -32,7 +33,9 @@ from kiosk.application.http import HttpApplicationService
 from kiosk.fleet.heartbeat import DeviceReport, Heartbeat
 from kiosk.framework.masking import mask_member_id
 from kiosk.platform.http_client import HttpClient
+from kiosk.platform.requests_config import DEFAULT_CATEGORIES
 from kiosk.points.model import CartLine
+from kiosk.requests.http import HttpRequestService
 from tests.conftest import PROJECT_ROOT
 from tests.support.browser import (
     TABLET,
@@ -48,6 +51,7 @@ from tests.support.browser import (
 from tests.support.center_fixtures import kiosk_config
 from tests.support.uvicorn_server import UvicornThread
 from tests.unit.center.applications.conftest import submission
+from tests.unit.center.requests.conftest import submission as request_submission
 from tests.unit.kiosk.fleet.fleet_support import Fleet, Kiosk, make_fleet, make_kiosk
 
 SHOTS = PROJECT_ROOT / "out" / "console"
@@ -392,5 +396,60 @@ def test_staff_return_an_application_and_the_kiosk_shows_why(
         status = kiosk.status(receipt.application_no, receipt.status_token)
         assert status.status == "returned"
         assert status.reason == "照片背景不合格，请重新拍摄"
+    finally:
+        kiosk.close()
+
+
+def test_staff_assign_a_request_mark_it_done_and_the_kiosk_sees_it(
+    browser: WebDriver, console: Console
+) -> None:
+    token = console.fleet.tokens["kiosk-b1"]
+    kiosk = HttpRequestService(HttpClient(kiosk_config(console.url, "kiosk-b1", token), "kiosk-b1"))
+    try:
+        filed = request_submission(71, at=datetime.now(), terminal_id="kiosk-b1")
+        receipt = kiosk.submit(filed, uuid.uuid4().hex)
+        assert kiosk.status(receipt.code, receipt.status_token).status == "received"
+        other = next(c.department for c in DEFAULT_CATEGORIES if c.department != receipt.department)
+
+        sign_in(browser, console, "desk")
+        wait(browser).until(ec.url_contains("/console/vouchers"))
+        open_page(browser, console.url + "/console/requests", r"/console/requests$")
+        text_appears(browser, receipt.code)
+        assert filed.mobile not in browser.page_source
+        screenshot(browser, SHOTS, "requests")
+        browser.find_element(By.LINK_TEXT, receipt.code).click()
+        wait(browser).until(ec.url_contains(receipt.code))
+        wait(browser).until(
+            lambda d: d.execute_script(
+                "const i = document.querySelector('img.request-photo');"
+                " return i !== null && i.complete && i.naturalWidth > 0"
+            )
+        )
+        assert filed.mobile not in browser.page_source
+        screenshot(browser, SHOTS, "request")
+
+        Select(element(browser, "#department")).select_by_visible_text(other)
+        click(browser, "#act-assign")
+        wait(browser).until(ec.url_contains("done=assign"))
+        text_of(browser, "#request-status", "已派单")
+        text_of(browser, "#request-department", other)
+        element(browser, "#text-done").send_keys("电梯已修复，已通知居民")
+        click(browser, "#act-done")
+        wait(browser).until(ec.url_contains("done=done"))
+        text_of(browser, "#request-status", "已办结")
+        text_of(browser, "#request-result", "电梯已修复")
+        screenshot(browser, SHOTS, "request-done")
+
+        status = kiosk.status(receipt.code, receipt.status_token)
+        assert status.status == "done"
+        assert status.department == other
+        assert status.result == "电梯已修复，已通知居民"
+
+        open_page(browser, console.url + "/console/requests/report", r"/console/requests/report")
+        text_of(browser, "#report-totals", "当日受理")
+        screenshot(browser, SHOTS, "requests-report")
+        open_page(browser, console.url + "/console/usage", r"/console/usage")
+        element(browser, "#chart-requests")
+        screenshot(browser, SHOTS, "usage")
     finally:
         kiosk.close()

@@ -5,7 +5,8 @@ requests (DLE EOT n, ``10 04 n`` with n in 1..4) wherever they appear in the str
 printer does, from a settable :class:`PaperState`. It can drop a connection after N bytes (a
 disconnect mid-job), close every connection once a whole job (up to its paper cut) arrived,
 answer only the first N status requests of each connection (status reads that fail), and stop
-and restart listening on the same port (a printer switched off and on). python-escpos's ``paper_status()`` uses DLE EOT 4, not GS r 1, so GS r is not answered.
+and restart listening on the same port (a printer switched off and on). python-escpos's
+``paper_status()`` uses DLE EOT 4, not GS r 1, so GS r is not answered.
 
 One thread runs a ``selectors`` loop; :meth:`TcpPrinter.stop` joins it.
 """

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 from kiosk.content.library import ContentLibrary
 from ui.antifraud.pages import CardPage, MenuPage, MirrorPage, Page, QuizPage, ScenariosPage
 from ui.framework.screen import Screen, button, column, label
+from ui.framework.widgets.idle_countdown import IdleCountdown
 
 
 class AntifraudScreen(Screen):
@@ -20,9 +21,11 @@ class AntifraudScreen(Screen):
         outer = column(self, (48, 40), 20)
         top = QHBoxLayout()
         self.heading = label("", "title")
+        self.countdown = IdleCountdown("antifraud_countdown")
         self.back_button = button(name="antifraud_menu_button")
         self.home_button = button(name="antifraud_home")
         top.addWidget(self.heading, 1)
+        top.addWidget(self.countdown)
         top.addWidget(self.back_button)
         top.addWidget(self.home_button)
         outer.addLayout(top)
@@ -73,8 +76,12 @@ class AntifraudScreen(Screen):
             return self.mirror.flow.speech(self.language)
         return self.tr_(self.prompt_key)
 
+    def show_idle_countdown(self, seconds: float | None) -> None:
+        self.countdown.show_left(seconds, self.language)
+
     def _apply_texts(self) -> None:
         self.heading.setText(self.tr_("antifraud.title"))
+        self.countdown.retranslate(self.language)
         self.back_button.setText(self.tr_("antifraud.menu.cards"))
         self.home_button.setText(self.tr_("antifraud.back_home"))
         for page in self.pages.values():

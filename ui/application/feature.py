@@ -35,6 +35,9 @@ class ApplicationFeature(Feature):
 
     service = SERVICE
     starts_on = frozenset({PayloadKind.APPLICATION})
+    scan_needs = ()
+    """A status look-up (a scanned receipt QR) needs neither the camera nor the printer: the
+    shell may start it while the tile is off for them (``Feature.scan_needs``)."""
     redraw_in = frozenset({"read_card", "submitting", "looking"})
     card_wait_s = 15.0
     """How long the reader looks for a card the resident places after touching 换领."""

@@ -300,6 +300,12 @@ class EntryPage(Page):
         if self.entry is not None:
             self.entry.wipe()
 
+    def forget_typed(self) -> None:
+        """The resident has left this step: its field forgets what was typed (the page
+        opens empty when it is shown again), so no hidden widget holds it meanwhile."""
+        if self.entry is not None and self.entry.field.text():
+            self.entry.wipe()
+
 
 class IdEntryPage(EntryPage):
     state = steps.ID_ENTRY
@@ -516,6 +522,8 @@ class FeePage(Page):
         self.box.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
+        if flow.data.queued_id:  # not submitted yet: it waits in the outbox
+            self.title.setText(self.t(steps.Fee.queued_prompt))
         business = flow.business
         self.amount.setText(
             self.t("application.fee.amount", fee=business.fee_yuan) if business else ""
@@ -546,16 +554,27 @@ class ReceiptPage(MessagePage):
     state = steps.RECEIPT
     buttons = (("application.finish", "done"),)
 
+    def fill(self, flow: ApplicationFlow) -> None:
+        if flow.data.queued_id:  # no number and no status QR yet: it waits in the outbox
+            self.title.setText(self.t(steps.ReceiptStep.queued_prompt))
+        super().fill(flow)
+
     def detail_text(self, flow: ApplicationFlow) -> str:
+        receipt = flow.data.receipt
+        number = receipt.application_no if receipt is not None else ""
+        queued = not number
+        if queued:
+            number = f"Q-{flow.data.queued_id.upper()}"
+        lines = []
         if flow.print_failed:
-            receipt = flow.data.receipt
-            number = (
-                receipt.application_no
-                if receipt and receipt.application_no
-                else (f"Q-{flow.data.queued_id.upper()}")
+            lines.append(self.t("application.print_failed", number=number))
+        if queued:
+            lines.append(
+                self.t(
+                    "application.receipt_screen.queued", number=number, hours=flow.outbox_hours()
+                )
             )
-            return self.t("application.print_failed", number=number)
-        return ""
+        return "\n".join(lines)
 
 
 PAGES: tuple[type[FlowPage], ...] = (

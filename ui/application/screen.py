@@ -15,8 +15,26 @@ class ApplicationScreen(FlowScreen):
     home_name = "application_home"
     pages_types = PAGES
 
+    def show_flow(self) -> None:
+        """Shows the page of the flow's state; the typed fields of the other steps forget
+        what they held (a mobile, an address, an ID number)."""
+        super().show_flow()
+        current = self.stack.currentWidget()
+        for page in self.pages.values():
+            if isinstance(page, EntryPage) and page is not current:
+                page.forget_typed()
+
+    def prompt_text(self) -> str:
+        """What the voice reads: the state's own words (``Step.say``: why the counter, the
+        card's problem, an application waiting for the network)."""
+        flow = self.flow
+        if flow is None or not flow.state:
+            return ""
+        return flow.current.speech(flow, self.language)
+
     def set_elder(self, elder: bool) -> None:
         """Elder mode reaches the typed fields (handwriting first, large keys)."""
+        super().set_elder(elder)  # the home icon's size
         for page in self.pages.values():
             if isinstance(page, EntryPage):
                 page.set_elder(elder)

@@ -104,6 +104,9 @@ class Feature:
 
     service: ClassVar[ServiceInfo]
     starts_on: ClassVar[frozenset[PayloadKind]] = frozenset()
+    scan_needs: ClassVar[tuple[str, ...] | None] = None
+    """Devices a ``starts_on`` scan needs when fewer than the tile's (None: as the tile):
+    a scan then starts the feature even while its tile is off for a device it does not use."""
     redraw_in: ClassVar[frozenset[str]] = frozenset()
     """States whose screen changes with time (a countdown): redrawn on every tick."""
 

@@ -25,6 +25,7 @@ from kiosk.framework.i18n import tr
 from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, clear_layout, column, label
 from ui.framework.widgets.idle_countdown import IdleCountdown
+from ui.framework.widgets.status_view import StatusView
 
 Send = Callable[..., None]
 
@@ -165,6 +166,8 @@ class FlowScreen(Screen):
     def set_elder(self, elder: bool) -> None:
         self._elder = elder
         self._draw_home_icon()
+        for view in self.findChildren(StatusView):  # a larger status icon
+            view.set_elder(elder)
 
     def _draw_home_icon(self) -> None:
         icons.set_icon(self.home_button, "home", theme.metrics(self._elder).icon)

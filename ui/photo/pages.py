@@ -301,7 +301,14 @@ class ResultPage(Page):
         columns = 2
         rows = [lines[i : i + columns] for i in range(0, len(lines), columns)]
         self.checks.setText("\n".join("    ".join(r) for r in rows))
-        self.warnings.setText("\n".join(self.t(f"photo.warning.{w}") for w in result.warnings))
+        notes = [self.t(f"photo.warning.{w}") for w in result.warnings]
+        if result.suggested_backgrounds:  # the clothing blends: other allowed backgrounds
+            joiner = "、" if self.language == "zh_CN" else ", "
+            colours = joiner.join(
+                self.t(f"photo.background.{b}") for b in result.suggested_backgrounds
+            )
+            notes.append(self.t("idphoto.result.other_backgrounds", colours=colours))
+        self.warnings.setText("\n".join(notes))
 
     def wipe(self) -> None:
         self.photo.clear()

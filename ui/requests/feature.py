@@ -122,10 +122,15 @@ class RequestsFeature(Feature):
         """The flow's answers and deadlines, a camera lost during the preview; outbox
         retries once a minute."""
         flow = self.flow
-        if isinstance(flow, RequestFlow) and flow.state == PHOTO and not flow.data.photo_problem:
-            if self.host.ctx.devices.camera.health.level is not HealthLevel.READY:
-                flow.send("camera_lost")
-                self.screen.show_flow()
+        camera = self.host.ctx.devices.camera
+        if (
+            isinstance(flow, RequestFlow)
+            and flow.state == PHOTO
+            and not flow.data.photo_problem
+            and camera.health.level is not HealthLevel.READY
+        ):
+            flow.send("camera_lost")
+            self.screen.show_flow()
         super().tick()
         ctx = self.host.ctx
         now = ctx.clock.monotonic()
@@ -133,7 +138,9 @@ class RequestsFeature(Feature):
             return
         self._next_retry = now + OUTBOX_RETRY_S
         if self._outbox_worker is None:
-            self._outbox_worker = ThreadRunner(self.host.runner.delivery.post, name="request-outbox")
+            self._outbox_worker = ThreadRunner(
+                self.host.runner.delivery.post, name="request-outbox"
+            )
         self._outbox_worker.submit(
             lambda: self.outbox.retry(ctx.backends.requests()),
             lambda outcome: log.info("request outbox: %d sent", len(outcome.sent)),

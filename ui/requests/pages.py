@@ -156,7 +156,9 @@ class CategoryPage(GridPage):
             (
                 flow.category_name(c.id, self.language)
                 + "\n"
-                + self.t("requests.category.promise", department=c.department, hours=c.response_hours),
+                + self.t(
+                    "requests.category.promise", department=c.department, hours=c.response_hours
+                ),
                 f"requests_category_{c.id}",
                 {"category": c.id},
             )
@@ -382,7 +384,9 @@ class PhotoCheckPage(Page):
                 self.picture.clear()
             self._shown = jpeg
         face = flow.data.photo_face
-        self.verdict.setText(self.t("requests.photo_check.face" if face else "requests.photo_check.ok"))
+        self.verdict.setText(
+            self.t("requests.photo_check.face" if face else "requests.photo_check.ok")
+        )
         self.verdict.setProperty("role", "problem" if face else "lead")
         self.verdict.style().polish(self.verdict)
 
@@ -413,7 +417,9 @@ class CallbackPage(Page):
         self.box.addStretch(1)
 
     def fill(self, flow: RequestFlow) -> None:
-        self.number.setText(self.t("requests.callback.number", mobile=mask_mobile(flow.data.mobile)))
+        self.number.setText(
+            self.t("requests.callback.number", mobile=mask_mobile(flow.data.mobile))
+        )
 
     def buttons(self, flow: RequestFlow) -> list[Choice]:
         return [
@@ -462,14 +468,20 @@ class ReviewPage(Page):
                 hours=category.response_hours if category else "",
             )
         )
-        self.lines["place"].setText(self.t("requests.review.place", place=flow.place(self.language)))
+        self.lines["place"].setText(
+            self.t("requests.review.place", place=flow.place(self.language))
+        )
         self.lines["description"].setText(self.t("requests.review.description", text=d.description))
         self.lines["photo"].setText(
             self.t("requests.review.photo_yes" if d.photo_jpeg else "requests.review.photo_no")
         )
         if d.mobile:
-            callback = self.t("requests.review.callback_yes" if d.callback else "requests.review.callback_no")
-            contact = self.t("requests.review.contact", mobile=mask_mobile(d.mobile), callback=callback)
+            callback = self.t(
+                "requests.review.callback_yes" if d.callback else "requests.review.callback_no"
+            )
+            contact = self.t(
+                "requests.review.contact", mobile=mask_mobile(d.mobile), callback=callback
+            )
         else:
             contact = self.t("requests.review.contact_none")
         self.lines["contact"].setText(contact)
@@ -601,7 +613,9 @@ class ShownPage(StatusPage):
             return
         final = status.status in ("done", "closed")
         self.view.set_tone("success" if status.status == "done" else "info")
-        lines = [self.t("requests.progress.category", category=self._category(flow, status.category))]
+        lines = [
+            self.t("requests.progress.category", category=self._category(flow, status.category))
+        ]
         lines.append(self.t("requests.progress.department", department=status.department or "—"))
         if status.status == "done" and status.result:
             lines.append(self.t("requests.progress.result_done", result=status.result))
@@ -612,15 +626,22 @@ class ShownPage(StatusPage):
         if status.mobile_masked:
             lines.append(self.t("requests.progress.contact", mobile=status.mobile_masked))
         self.view.show_status(
-            self.t("requests.progress.headline", code=status.code, status=self.t(f"requests.status.{status.status}")),
+            self.t(
+                "requests.progress.headline",
+                code=status.code,
+                status=self.t(f"requests.status.{status.status}"),
+            ),
             "\n".join(lines),
-            self.t("requests.progress.respond_by", time=_local_time(status.respond_by)) if not final else "",
+            self.t("requests.progress.respond_by", time=_local_time(status.respond_by))
+            if not final
+            else "",
         )
         path = [*PROGRESS[:-1], "closed"] if status.status == "closed" else list(PROGRESS)
         reached = path.index(status.status) if status.status in path else 0
         self.progress.setText(
             "  →  ".join(
-                ("● " if i <= reached else "○ ") + self.t(f"requests.status.{s}") for i, s in enumerate(path)
+                ("● " if i <= reached else "○ ") + self.t(f"requests.status.{s}")
+                for i, s in enumerate(path)
             )
         )
         self.history.setText(
@@ -628,7 +649,9 @@ class ShownPage(StatusPage):
                 self.t(
                     "requests.progress.step",
                     time=_local_time(step.at),
-                    status=self.t(f"requests.status.{step.status}") if step.status in STATUSES else step.status,
+                    status=self.t(f"requests.status.{step.status}")
+                    if step.status in STATUSES
+                    else step.status,
                     text=step.text,
                 ).rstrip(" ：:")
                 for step in status.steps
@@ -649,7 +672,9 @@ class ShownPage(StatusPage):
         if status is None:
             return ""
         if status.satisfied is not None:
-            key = "requests.progress.rated_yes" if status.satisfied else "requests.progress.rated_no"
+            key = (
+                "requests.progress.rated_yes" if status.satisfied else "requests.progress.rated_no"
+            )
             return self.t(key)
         if rateable(status):
             return self.t("requests.progress.ask")
@@ -659,8 +684,18 @@ class ShownPage(StatusPage):
         items: list[Choice] = []
         if rateable(flow.data.status):
             items += [
-                (self.t("requests.progress.satisfied"), "requests_status_satisfied", "rate", {"satisfied": True}),
-                (self.t("requests.progress.unsatisfied"), "requests_status_unsatisfied", "rate", {"satisfied": False}),
+                (
+                    self.t("requests.progress.satisfied"),
+                    "requests_status_satisfied",
+                    "rate",
+                    {"satisfied": True},
+                ),
+                (
+                    self.t("requests.progress.unsatisfied"),
+                    "requests_status_unsatisfied",
+                    "rate",
+                    {"satisfied": False},
+                ),
             ]
         items.append((self.t("requests.done"), "requests_status_done", "done", {}))
         return items

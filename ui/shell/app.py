@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.app import AppContext, build_context
 from kiosk.platform.crash_guard import CrashGuard
+from kiosk.platform.disk_space import disk_problem
 from kiosk.platform.log_setup import setup_logging
 from kiosk.platform.watchdog import SystemdNotifier
 from ui.framework.text_entry.input_method import prepare_input_method
@@ -51,6 +52,10 @@ def run_app(args: argparse.Namespace) -> int:
     ctx.safe_mode = guard.begin()
     if ctx.safe_mode:
         log.error("%d crashes in five minutes: starting in safe mode", guard.recent_crashes)
+    full = disk_problem(ctx.data_dir)
+    if full is not None:  # 暂停服务; maintenance still works
+        log.error("%s: starting in safe mode", full)
+        ctx.safe_mode = True
     prepare_input_method()  # Qt Virtual Keyboard's pinyin: chosen before the QApplication exists
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -60,15 +65,23 @@ def run_app(args: argparse.Namespace) -> int:
     agents: list[FleetAgent] = []
 
     def start_the_rest() -> None:
-        try:
-            shell.build_features()
-            ctx.devices.start()
-            agents.append(_start_fleet_agent(ctx, shell))
-        except Exception:
-            # as fatal as when all this ran before the first frame: a crash, not a half-built
-            # kiosk (the crash guard counts it)
-            log.exception("start-up failed after the first frame")
-            app.exit(1)
+        steps = (
+            shell.build_features,
+            ctx.devices.start,
+            lambda: agents.append(_start_fleet_agent(ctx, shell)),
+        )
+        for step in steps:
+            try:
+                step()
+            except Exception:
+                if full is not None:  # a full disk: safe mode stays up for the technician
+                    log.exception("start-up step failed on a full disk; staying in safe mode")
+                    continue
+                # as fatal as when all this ran before the first frame: a crash, not a
+                # half-built kiosk (the crash guard counts it)
+                log.exception("start-up failed after the first frame")
+                app.exit(1)
+                return
 
     _watch(shell, app, notifier, args, after_first_paint=_once(start_the_rest))
     if args.windowed or args.size:
@@ -176,6 +189,11 @@ def _watch(
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     if os.environ.get("KIOSK_WATCHDOG_SELFTEST") == "1":
         # For the watchdog test and for technicians checking a unit file: SIGUSR1 blocks
-        # the GUI thread for 6 s, as a hung screen would.
-        signal.signal(signal.SIGUSR1, lambda *_: time.sleep(6))
+        # the GUI thread for 6 s, as a hung screen would, saying when it starts and ends.
+        def freeze(*_: object) -> None:
+            notifier.notify("STATUS=frozen")
+            time.sleep(6)
+            notifier.notify("STATUS=thawed")
+
+        signal.signal(signal.SIGUSR1, freeze)
     # Python runs signal handlers only between bytecodes: the shell's tick timer provides them.

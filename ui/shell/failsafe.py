@@ -33,7 +33,11 @@ class FailsafeScreen(Screen):
         layout = column(self, (64, 64), 40)
         layout.addStretch(1)
         self.status = StatusView("warning", name="failsafe")
-        self.title, self.body, self.hint = self.status.title, self.status.body, self.status.next_step
+        self.title, self.body, self.hint = (
+            self.status.title,
+            self.status.body,
+            self.status.next_step,
+        )
         self.hint.setObjectName("failsafe_staff_hint")
         self.home_button = button(role="primary", name="failsafe_home")
         layout.addWidget(self.status)

@@ -151,8 +151,14 @@ class HomeScreen(Screen):
         self._place_bar()
         for tile in self.tiles.values():
             self.grid.removeWidget(tile)
-        # Elder mode: fewer, bigger items per row; landscape has room for more columns.
-        columns = (2 if self.elder else 4) if self.landscape else (1 if self.elder else 2)
+        # Elder mode: fewer, bigger items per row; landscape has room for more columns. Past
+        # four services, elder tiles go two (portrait) or three (landscape) across so that
+        # they still fit the screen's height.
+        many = len(self.services) > 4
+        if self.landscape:
+            columns = (3 if many else 2) if self.elder else 4
+        else:
+            columns = (2 if many else 1) if self.elder else 2
         for i, service in enumerate(self.services):
             self.grid.addWidget(self.tiles[service.id], i // columns, i % columns)
         rows = (len(self.services) + columns - 1) // columns

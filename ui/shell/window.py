@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -161,7 +162,15 @@ class Shell(QMainWindow):
             features = all_features()
         # Each feature adds its screens and maintenance pages through the Host interface.
         for make in features:
-            feature = make(self)
+            try:
+                feature = make(self)
+            except Exception:
+                if not ctx.safe_mode:
+                    raise
+                # safe mode (e.g. a full disk): no service is offered anyway, and the PIN
+                # pad and maintenance wired below must still work
+                log.exception("a feature could not be built; left out in safe mode")
+                continue
             self.features[feature.service_id] = feature
         ctx.built_services.update(self.features)
         self.home = HomeScreen([f.service for f in self.features.values()])
@@ -507,10 +516,23 @@ class Shell(QMainWindow):
             if event.kind not in feature.starts_on:
                 continue
             self.start_session("scan")
-            if self.home.availability.get(feature.service_id, Availability(False)).enabled:
+            if self._scan_available(feature):
                 return feature.start_with_scan(event)
             return False
         return False
+
+    def _scan_available(self, feature: Feature) -> bool:
+        """Whether a scan may start ``feature``: its tile is on, or the devices the scan
+        needs (``scan_needs``, fewer than the tile's) are there."""
+        tile = self.home.availability.get(feature.service_id, Availability(False))
+        if tile.enabled or feature.scan_needs is None:
+            return tile.enabled
+        return availability(
+            replace(feature.service, needs=feature.scan_needs),
+            built=feature.service_id in self.ctx.built_services,
+            enabled_by_config=feature.service_id in self.ctx.config.services.enabled,
+            health=self.ctx.health(),
+        ).enabled
 
     def _on_scan_rejected(self, rejected: ScanRejected) -> None:
         if self.ctx.maintenance.active and self.maintenance.page is self.maintenance.devices:

@@ -21,10 +21,10 @@ from kiosk.framework.i18n import tr
 from kiosk.violations.flow import RecordView, ViolationsFlow
 from kiosk.violations.regions import SecretKind
 from ui.framework.flow_screen import ChoiceGridPage, FlowPage, Send
-from ui.framework.theme import Tone
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.text_entry.entry import FieldKind, TextEntry
 from ui.framework.text_entry.plate_keyboard import PlateKeyboard
+from ui.framework.theme import Tone
 from ui.framework.widgets.card_button import CardButton
 from ui.framework.widgets.qr import qr_pixmap
 from ui.framework.widgets.status_view import StatusView

@@ -27,7 +27,7 @@ from center.staff.model import Role, Session
 from kiosk.framework.i18n import tr
 
 DEFAULT_DAYS = 7
-WIDTH, HEIGHT = 720, 220
+WIDTH, HEIGHT = 1000, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 22, 34
 
 
@@ -56,13 +56,14 @@ class Chart:
     ticks: tuple[tuple[float, int], ...]
     legend: tuple[tuple[str, str], ...]
     total: int
+    left: int = LEFT
 
 
 def nice_top(value: int) -> int:
     """The axis's top: ``value`` rounded up to 1, 2 or 5 times a power of ten (at least 1)."""
     if value <= 1:
         return 1
-    power: int = 10 ** int(math.floor(math.log10(value)))
+    power: int = 10 ** (len(str(value)) - 1)
     return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
 
 
@@ -99,7 +100,8 @@ def bar_chart(
         for i, label in enumerate(labels)
         if i % every == 0
     )
-    ticks = tuple((round(TOP + plot_h - plot_h * f, 1), int(top * f)) for f in (0, 0.5, 1))
+    marks = (0, top // 2, top) if top % 2 == 0 else (0, top)
+    ticks = tuple((round(TOP + plot_h - plot_h * m / top, 1), m) for m in marks)
     return Chart(
         chart_id,
         title_key,

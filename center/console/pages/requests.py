@@ -198,6 +198,7 @@ def requests_routes(ctx: ConsoleContext, guard: Guard, requests: RequestStore | 
             departments=store().departments(),
             open=d.status in OPEN_STATUSES,
             trail=store().audit_trail(code),
+            steps=[(datetime.fromisoformat(step.at), step) for step in d.steps],
             tone=tone,
             max_text=MAX_STAFF_TEXT,
             max_department=MAX_DEPARTMENT,

@@ -45,3 +45,24 @@ def test_bad_payloads_are_refused_with_a_reason(raw: bytes, reason: str) -> None
 
 def test_gs1_separator_is_allowed() -> None:
     assert check_payload(b"0100012345678905\x1d10ABC") == "0100012345678905\x1d10ABC"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VC1.K7Q2\u202eM9X4",  # right-to-left override
+        "https://gov.example.cn/\u202egnp.exe",
+        "MT1.a\u200bb.c2ln",  # zero-width space
+        "RQ20261202-K7Q2M9\u2066.tok",  # left-to-right isolate
+        "\ufeffVC1.K7Q2M9X4",  # BOM
+        "VC1.K7Q2\u200dM9X4",  # zero-width joiner
+        "VC1.K7Q2\u2028M9X4",  # line separator
+        "积分\u200e兑换",  # left-to-right mark
+    ],
+)
+def test_bidi_and_zero_width_characters_are_refused(text: str) -> None:
+    for raw, decoded in ((text.encode("utf-8"), None), (text.encode("utf-8"), text)):
+        with pytest.raises(PayloadError) as err:
+            check_payload(raw, text=decoded)
+        assert err.value.reason == "scan.control_chars"
+        assert "U+" in err.value.detail

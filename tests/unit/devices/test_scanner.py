@@ -12,8 +12,9 @@ import qrcode
 from devices.camera import SimulatedCamera
 from devices.decoders import make_decoder
 from devices.health import HealthLevel
-from devices.scan_payload import PayloadKind, ScanEvent, ScanRejected
+from devices.scan_payload import PayloadError, PayloadKind, ScanEvent, ScanRejected, check_payload
 from devices.scanner import (
+    FOLD_CACHE,
     CameraScanSource,
     KeystrokeDecoder,
     Scanner,
@@ -125,7 +126,7 @@ def test_serial_scanner_through_a_pty_pair(pty_pair: tuple[int, str]) -> None:
             os.write(master, big[i : i + 1024])
         rejected = got.next()
         assert isinstance(rejected, ScanRejected) and rejected.reason == "scan.too_long"
-        assert rejected.length > 2048
+        assert 2048 < rejected.length <= 2049  # the line buffer never held the 10 KB
         os.write(master, b"\x01\x02\x03\x1b\x07\r")
         rejected = got.next()
         assert isinstance(rejected, ScanRejected) and rejected.reason == "scan.empty"
@@ -207,4 +208,45 @@ def test_keyboard_wedge_overflow_is_kept_bounded_and_reported_long() -> None:
     for _ in range(100):
         keys.feed("KEY_A", 1)
     text = keys.feed("KEY_ENTER", 1)
-    assert text is not None and len(text) == 100 and text.startswith("aaaaaaaa")
+    assert text == "a" * 9  # one past the limit: refused as too long, never held whole
+    with pytest.raises(PayloadError) as err:
+        check_payload(text.encode(), max_bytes=8)
+    assert err.value.reason == "scan.too_long"
+
+
+def test_serial_stream_without_a_terminator_stays_bounded(pty_pair: tuple[int, str]) -> None:
+    """1 MB with no CR/LF and no pause: the read is cut at max_bytes + 1 bytes."""
+    master, port = pty_pair
+    source = SerialScanSource(port, 9600, reconnect_s=0.05, idle_end_s=30, max_bytes=64)
+    raws: queue.Queue[bytes] = queue.Queue()
+    source.sink = lambda _name, raw, _text, _sym: raws.put(raw)
+    ready = threading.Event()
+    source.subscribe_health(lambda _n, h: ready.set() if h.level is HealthLevel.READY else None)
+    source.start()
+    try:
+        assert ready.wait(60)
+        chunk = b"B" * 4096
+        for _ in range(256):
+            os.write(master, chunk)
+        os.write(master, b"\r")
+        raw = raws.get(timeout=60)
+        assert raw == b"B" * 65
+    finally:
+        source.stop()
+
+
+def test_fold_cache_stays_bounded_under_a_stream_of_distinct_codes() -> None:
+    clock = FakeClock()
+    sim = SimulatedScanSource()
+    scanner = Scanner([sim], fold_window_s=2.0, clock=clock)
+    got = Collector(scanner)
+    scanner.start()
+    for i in range(5000):  # all within the fold window
+        sim.inject(f"VC1.CODE{i:05d}")
+    assert len(scanner._last_seen) <= FOLD_CACHE
+    sim.inject("VC1.CODE04999")  # the newest is still remembered: folded
+    assert got.events.qsize() == 5000
+    clock.now += 2.5
+    sim.inject("VC1.AGAIN")
+    assert list(scanner._last_seen) == ["VC1.AGAIN"]  # expired sightings are dropped
+    scanner.stop()

@@ -48,6 +48,13 @@ def find(shell: Shell, name: str) -> QWidget:
     return found[0]
 
 
+def text_of(shell: Shell, name: str) -> str:
+    """The text of the label called ``name``."""
+    widget = find(shell, name)
+    assert isinstance(widget, QLabel), name
+    return widget.text()
+
+
 def visible_texts(root: QWidget) -> list[tuple[QWidget, str]]:
     """Every non-empty text a person can see under ``root``."""
     out: list[tuple[QWidget, str]] = []

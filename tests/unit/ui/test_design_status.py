@@ -78,6 +78,9 @@ def test_a_refused_points_card_says_why_and_what_next(qtbot: QtBot, shell: Shell
     assert_complete(view, "refusal")
     assert view.next_step.text().startswith("下一步")
     assert len(a_way_on(shell)) == 2
+    standard = view.icon_label.width()
+    shell.set_elder(True)
+    assert view.icon_label.width() > standard  # elder mode: a larger icon
 
 
 def test_a_refused_photo_says_why_and_offers_a_retake(qtbot: QtBot, shell: Shell) -> None:

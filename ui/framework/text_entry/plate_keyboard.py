@@ -5,6 +5,7 @@ plain digits (``mode``); the text-entry component offers it for plate and digit 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -12,6 +13,9 @@ LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O do not occur on plates
 DIGITS = "1234567890"
 SUFFIXES = "挂学警港澳领"
 ALNUM_ALL = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # engine numbers and VINs (VINs skip I O Q: checked later)
+WIDE_PX = 1400
+"""From this width on (a landscape screen) the keys go three rows deep: five rows of elder-size
+keys do not fit under a header and a field on a 1080 px high screen."""
 
 
 class PlateKeyboard(QWidget):
@@ -35,8 +39,16 @@ class PlateKeyboard(QWidget):
         self.grid.setSpacing(10)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.showing_provinces = mode == "plate"
+        self.wide = False
         self.buttons: dict[str, QPushButton] = {}
         self._build()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= WIDE_PX
+        if wide != self.wide:
+            self.wide = wide
+            self._build()
 
     def show_for(self, text: str) -> None:
         """Provinces for an empty plate, the rest after."""
@@ -71,6 +83,8 @@ class PlateKeyboard(QWidget):
         self.buttons = {}
         keys = self._keys()
         columns = 6 if self.mode in ("digits", "numbers") else (8 if self.showing_provinces else 10)
+        if self.wide:  # three rows, the backspace in the last one
+            columns = max(columns, -(-(len(keys) + 2) // 3))
         for i, key in enumerate(keys):
             b = QPushButton(key)
             b.setObjectName(f"key_{key}")
@@ -87,6 +101,8 @@ class PlateKeyboard(QWidget):
         back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         back.setProperty("role", "key")
         back.clicked.connect(self.backspace)
-        row = (len(keys) + columns - 1) // columns
+        # beside the last keys when two places are free there, else on a row of its own
+        fits = len(keys) % columns and columns - len(keys) % columns >= 2
+        row = len(keys) // columns if fits else (len(keys) + columns - 1) // columns
         self.grid.addWidget(back, row, columns - 2, 1, 2)
         self.buttons["⌫"] = back

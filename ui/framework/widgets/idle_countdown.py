@@ -9,7 +9,7 @@ from kiosk.framework.i18n import tr
 
 
 class IdleCountdown(QLabel):
-    """"15 秒无操作将提醒您" in the ``countdown`` role; hidden until it is given seconds.
+    """ "15 秒无操作将提醒您" in the ``countdown`` role; hidden until it is given seconds.
 
     Attributes:
         seconds: the seconds shown (rounded up), or None while hidden.
@@ -22,6 +22,10 @@ class IdleCountdown(QLabel):
         self.setProperty("role", "countdown")
         if name:
             self.setObjectName(name)
+        # the header keeps its height when the chip comes and goes: nothing jumps
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.seconds: int | None = None
         self._left: float | None = None
         self._language = "zh_CN"

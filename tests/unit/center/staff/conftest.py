@@ -1,10 +1,13 @@
-"""A staff store on a fake clock with a cheap hasher (argon2id, t=1, m=1 MiB)."""
+"""A staff store on a fake clock with a cheap hasher (argon2id, t=1, m=1 MiB), once on SQLite
+files and once on PostgreSQL (``center_data``: the data directory's ``[database]``, as the
+console and ``center staff`` find it)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -36,12 +39,19 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def open_store(tmp_path: Path, clock: Clock) -> Iterator[object]:
-    """Opens the store in ``tmp_path`` (again: as after a restart); closes them all."""
+def data_dir(center_data: tuple[Path, Any]) -> Path:
+    """A center data directory whose ``[database]`` is SQLite files, then PostgreSQL."""
+    return center_data[0]
+
+
+@pytest.fixture
+def open_store(data_dir: Path, clock: Clock) -> Iterator[object]:
+    """Opens the store of ``data_dir`` (again: as after a restart, or as another app server
+    does); closes them all."""
     opened: list[StaffStore] = []
 
     def open_() -> StaffStore:
-        store = open_staff_store(tmp_path, passwords=CHEAP, now=clock)
+        store = open_staff_store(data_dir, passwords=CHEAP, now=clock)
         opened.append(store)
         return store
 

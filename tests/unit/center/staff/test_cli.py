@@ -1,4 +1,5 @@
-"""``center staff add | password | disable | enable | list``."""
+"""``center staff add | password | disable | enable | list``, on the database the data
+directory's ``[database]`` names: SQLite files, then PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ def _run(monkeypatch: pytest.MonkeyPatch, data: Path, *args: str, stdin: str = "
 
 
 def test_add_reads_the_password_from_stdin_and_audits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("USER", "admin")
     code = _run(
         monkeypatch,
-        tmp_path,
+        data_dir,
         "add",
         "zhang",
         "--role",
@@ -33,14 +34,14 @@ def test_add_reads_the_password_from_stdin_and_audits(
         stdin="pass word 2026\n",
     )
     assert code == 0 and "added zhang (operator)" in capsys.readouterr().out
-    store = open_staff_store(tmp_path)
+    store = open_staff_store(data_dir)
     try:
         result = store.sign_in("zhang", "pass word 2026")  # spaces kept, newline not
         assert result.outcome is SignInOutcome.OK
         assert result.account is not None and result.account.role is Role.OPERATOR
     finally:
         store.close()
-    log = open_audit_log(tmp_path)
+    log = open_audit_log(data_dir)
     try:
         entries, _ = log.search(AuditQuery(action="staff.add"))
     finally:
@@ -49,15 +50,15 @@ def test_add_reads_the_password_from_stdin_and_audits(
 
 
 def test_refusals_have_their_exit_codes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ("add", "li", "--role", "staff", "--password-stdin")
-    assert _run(monkeypatch, tmp_path, *args, stdin="long-enough\n") == 0
-    assert _run(monkeypatch, tmp_path, *args, stdin="long-enough\n") == 1  # exists
+    assert _run(monkeypatch, data_dir, *args, stdin="long-enough\n") == 0
+    assert _run(monkeypatch, data_dir, *args, stdin="long-enough\n") == 1  # exists
     assert (
         _run(
             monkeypatch,
-            tmp_path,
+            data_dir,
             "add",
             "wu",
             "--role",
@@ -67,18 +68,18 @@ def test_refusals_have_their_exit_codes(
         )
         == 2
     )
-    assert _run(monkeypatch, tmp_path, "disable", "ghost") == 1
+    assert _run(monkeypatch, data_dir, "disable", "ghost") == 1
     with pytest.raises(SystemExit):
-        _run(monkeypatch, tmp_path, "add", "wu", "--role", "root", "--password-stdin")
+        _run(monkeypatch, data_dir, "add", "wu", "--role", "root", "--password-stdin")
     capsys.readouterr()
 
 
 def test_disable_enable_password_and_list(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(
         monkeypatch,
-        tmp_path,
+        data_dir,
         "add",
         "li",
         "--role",
@@ -86,16 +87,16 @@ def test_disable_enable_password_and_list(
         "--password-stdin",
         stdin="long-enough\n",
     )
-    assert _run(monkeypatch, tmp_path, "disable", "li") == 0
+    assert _run(monkeypatch, data_dir, "disable", "li") == 0
     capsys.readouterr()
-    assert _run(monkeypatch, tmp_path, "list") == 0
+    assert _run(monkeypatch, data_dir, "list") == 0
     assert "li\tauditor\tdisabled\tlast sign-in never" in capsys.readouterr().out
-    assert _run(monkeypatch, tmp_path, "enable", "li") == 0
+    assert _run(monkeypatch, data_dir, "enable", "li") == 0
     assert (
-        _run(monkeypatch, tmp_path, "password", "li", "--password-stdin", stdin="brand-new-one\n")
+        _run(monkeypatch, data_dir, "password", "li", "--password-stdin", stdin="brand-new-one\n")
         == 0
     )
-    store = open_staff_store(tmp_path)
+    store = open_staff_store(data_dir)
     try:
         assert store.sign_in("li", "brand-new-one").outcome is SignInOutcome.OK
     finally:

@@ -1,10 +1,13 @@
-"""Accounts, the lockout (kept across restarts) and server-side sessions (idle expiry)."""
+"""Accounts, the lockout (kept across restarts, counted across app servers) and server-side
+sessions (idle expiry, valid on every app server), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import hashlib
 import stat
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -16,12 +19,25 @@ from tests.unit.center.staff.conftest import Clock
 PW = "a-long-password"
 
 
+def stored_bytes(store: StaffStore) -> bytes:
+    """Everything the store keeps: its file and WAL on SQLite (and they are 0600), every
+    cell of its tables on PostgreSQL."""
+    if store.db.dialect == "sqlite":
+        path = store.db.path  # type: ignore[attr-defined]
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        files = [path, path.with_name(path.name + "-wal")]  # WAL: rows may be there
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    with store.db.read() as c:
+        rows = [
+            r for t in ("accounts", "sessions", "secrets") for r in c.execute(f"SELECT * FROM {t}")
+        ]
+    return b"\n".join(str(v).encode() for row in rows for v in row)
+
+
 def test_an_account_keeps_only_an_argon2id_hash(store: StaffStore) -> None:
     store.add("wang", Role.STAFF, PW)
-    files = [store.db.path, store.db.path.with_name(store.db.path.name + "-wal")]
-    raw = b"".join(f.read_bytes() for f in files if f.exists())  # WAL: rows may be there
+    raw = stored_bytes(store)
     assert PW.encode() not in raw and b"$argon2id$" in raw
-    assert stat.S_IMODE(store.db.path.stat().st_mode) == 0o600
     with pytest.raises(AccountExists):
         store.add("wang", Role.OPERATOR, PW)
     with pytest.raises(ValueError, match="8-256"):
@@ -111,8 +127,7 @@ def test_the_cookie_token_is_not_stored_and_unknown_tokens_find_nothing(
 ) -> None:
     store.add("wang", Role.STAFF, PW)
     token, _ = store.open_session("wang", "10.0.0.5")
-    files = [store.db.path, store.db.path.with_name(store.db.path.name + "-wal")]
-    raw = b"".join(f.read_bytes() for f in files if f.exists())
+    raw = stored_bytes(store)
     assert token.encode() not in raw
     assert hashlib.sha256(token.encode()).hexdigest().encode() in raw
     assert store.session("not-a-token") is None
@@ -125,3 +140,42 @@ def test_a_secret_is_made_once_and_shared(
     key = store.secret("form")
     assert len(key) == 32 and open_store().secret("form") == key
     assert store.secret("other") != key
+
+
+def test_a_session_opened_on_one_server_is_valid_on_another(
+    open_store: Callable[[], StaffStore], clock: Clock
+) -> None:
+    one, two = open_store(), open_store()  # two app servers on one database
+    one.add("wang", Role.STAFF, PW)
+    token, opened = one.open_session("wang", "10.0.0.5")
+    seen = two.session(token)
+    assert seen is not None and seen.csrf_token == opened.csrf_token
+    clock.advance(minutes=10)
+    assert two.session(token) is not None  # used on the second: its last use is noted there
+    clock.advance(minutes=10)
+    assert one.session(token) is not None  # so the first does not find it idle
+    two.end_session(token)
+    assert one.session(token) is None
+
+
+def test_wrong_passwords_on_several_servers_at_once_count_towards_one_lockout(
+    open_store: Callable[[], StaffStore],
+) -> None:
+    """Ten wrong passwords at the same moment, half on each of two servers: four are
+    answered "wrong", the fifth locks the account, the rest find it locked; the right
+    password then fails on both."""
+    stores = [open_store(), open_store()]
+    stores[0].add("wang", Role.STAFF, PW)
+    token, _ = stores[1].open_session("wang", "10.0.0.5")
+    start = threading.Barrier(10)
+
+    def wrong(i: int) -> SignInOutcome:
+        start.wait(timeout=30)
+        return stores[i % 2].sign_in("wang", "wrong-wrong").outcome
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(wrong, range(10)))
+    assert outcomes.count(SignInOutcome.WRONG) == 4
+    assert outcomes.count(SignInOutcome.LOCKED) == 6
+    assert [s.sign_in("wang", PW).outcome for s in stores] == [SignInOutcome.LOCKED] * 2
+    assert stores[0].session(token) is None  # the lock ended the session opened on the other

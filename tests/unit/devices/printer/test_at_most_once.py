@@ -93,6 +93,8 @@ def test_status_that_never_answers_is_retried_a_bounded_number_of_times(
 ) -> None:
     server.answer_status(0)  # the job never starts: nothing of it may be sent
     printer, _ = make(network(server, status_timeout_s=0.05, max_attempts=3))
+    # the first probe is over (no later one: polling is off), so health keeps what follows
+    eventually(lambda: printer.health.reason != "device.not_started")
 
     job_id = printer.submit(make_receipt())
 
@@ -114,6 +116,8 @@ def test_jobs_are_given_up_by_default(tmp_path: Path, make: Any) -> None:
     assert isinstance(printer.connector, SimulatedPrinter)
     printer.connector.fail_next(10_000)
     printer.start()
+    # the first probe is over (no later one: polling is off), so health keeps what follows
+    eventually(lambda: printer.health.reason == "ok")
 
     job_id = printer.submit(make_receipt())
 
@@ -133,8 +137,14 @@ def test_kill_9_between_send_and_mark_done_prints_once(
     server.answer_status(2)  # the child then waits for the status after its job: kill it there
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.unit.devices.printer.child_printer", str(store)]
-        + [server.host, str(server.port)],
+        [
+            sys.executable,
+            "-m",
+            "tests.unit.devices.printer.child_printer",
+            str(store),
+            server.host,
+            str(server.port),
+        ],
         cwd=REPO,
         env=env,
         stdin=subprocess.PIPE,
@@ -147,8 +157,9 @@ def test_kill_9_between_send_and_mark_done_prints_once(
         # Every byte arrived and the child asked for the status after it: it is between
         # send and mark-done.
         assert server.wait_for(
-            lambda s: any(c.payload() == expected and len(c.status_requests) > 2
-                          for c in s.connections),
+            lambda s: any(
+                c.payload() == expected and len(c.status_requests) > 2 for c in s.connections
+            ),
             WAIT,
         )
         os.kill(child.pid, signal.SIGKILL)
@@ -163,7 +174,7 @@ def test_kill_9_between_send_and_mark_done_prints_once(
             child.stdin.close()
     server.answer_status(None)
 
-    printer, health = make(network(server, **MANUAL_RETRY), store=store.name)
+    printer, _ = make(network(server, **MANUAL_RETRY), store=store.name)
 
     assert printer.wait(job_id, WAIT) is JobState.UNCERTAIN
     assert job_of(printer, job_id).last_error == "printer.interrupted"
@@ -209,7 +220,7 @@ class FullDisk:
 def test_dead_worker_is_restarted_and_shows_in_health(server: TcpPrinter, make: Any) -> None:
     printer, health = make(network(server, **MANUAL_RETRY), start=False)
     disk = FullDisk(printer.store._conn)
-    printer.store._conn = disk  # type: ignore[assignment]  # fault injection
+    printer.store._conn = disk  # fault injection
     first = printer.submit(make_receipt("A1"))
     second = printer.submit(make_receipt("B2"))
     printer.start()

@@ -32,7 +32,7 @@ from kiosk.application.flow import (
     parse_status_payload,
     status_payload,
 )
-from kiosk.application.model import ApplicationSubmission, SubmitReceipt
+from kiosk.application.model import ApplicationStatus, ApplicationSubmission, SubmitReceipt
 from kiosk.application.service import ApplicationServiceError
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.flow import FailsafeMonitor
@@ -94,7 +94,7 @@ class Service:
             raise self.error
         return SubmitReceipt("SQ20261202-K7Q2M9", "tok_" + "a" * 22, "submitted")
 
-    def status(self, application_no: str, status_token: str) -> object:
+    def status(self, application_no: str, status_token: str) -> ApplicationStatus:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -314,9 +314,13 @@ def test_center_unreachable_queues_in_the_outbox_and_the_receipt_says_so() -> No
     ((queued, key),) = outbox.put_calls
     assert queued.photo_jpeg == JPEG and key == service.submitted[0][1]
     assert flow.payment_link() == ""  # no number yet: pay at the window
+    spoken = flow.current.speech(flow, "zh_CN")
+    assert "网络恢复后自动提交" in spoken and "申请已提交" not in spoken
     flow.send("next")
+    assert "网络恢复后申请会自动提交" in flow.current.speech(flow, "zh_CN")
     texts = " ".join(b.text for b in flow.receipt().blocks if isinstance(b, Text))
     assert "Q-0A1B2C3D" in texts and ADULT not in texts
+    assert "加密暂存" in texts and "24小时内" in texts  # the outbox's lifetime, configured
 
 
 def test_a_refusal_is_shown_and_a_changed_application_gets_a_new_key() -> None:

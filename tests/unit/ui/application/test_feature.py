@@ -1,6 +1,8 @@
-"""户籍自助办理 on screen: a 换领 with the simulated card reader to a printed receipt whose QR
-shows the status at the attract screen; a 补领 by typed number; the card's problems; the
-center unreachable; a returned application; and nothing personal left behind.
+"""户籍自助办理 on screen (the embedded ``local`` intake): a 换领 with the simulated card reader
+to a printed receipt whose QR shows the status at the attract screen; a 补领 by typed number;
+the card's problems; a status code while the tile is off; and nothing personal shown or left
+behind after the review. With the real center (unreachable, a returned application):
+``test_center.py``.
 
 Faces: Face Research Lab London Set, DeBruine, L. & Jones, B. (2017),
 doi:10.6084/m9.figshare.5047666.v5 (CC-BY 4.0), read from ../shared/corpora.
@@ -8,6 +10,7 @@ doi:10.6084/m9.figshare.5047666.v5 (CC-BY 4.0), read from ../shared/corpora.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -16,19 +19,29 @@ from pytestqt.qtbot import QtBot
 
 from devices.camera import SimulatedCamera
 from devices.health import HealthLevel
-from devices.idcard.simulated import DEMO_IDENTITIES, Scenario, SimulatedIdCardReader
-from devices.receipt.escpos_text import escpos_to_text, qr_payloads
+from devices.idcard.simulated import DEMO_IDENTITIES, Scenario
 from kiosk.app import AppContext, build_context
-from kiosk.application.flow import parse_status_payload
+from kiosk.application.flow import ApplicationFlow, parse_status_payload, status_payload
 from kiosk.framework.clock import FakeClock
 from kiosk.framework.id_numbers import check_character
 from kiosk.platform.voice import RecordingVoice
-from tests.conftest import corpus
-from tests.unit.ui.helpers import all_texts, find, touch
-from ui.framework.text_entry.entry import TextEntry
+from tests.unit.center.applications.conftest import submission
+from tests.unit.ui.application.walk import (
+    JPEG_START,
+    leftovers,
+    printed,
+    reader,
+    scan,
+    show_face,
+    start,
+    state,
+    take_photo,
+    type_into,
+    wait_state,
+)
+from tests.unit.ui.helpers import all_texts, find, text_of, touch
 from ui.shell.window import Shell
 
-JPEG_START = b"\xff\xd8\xff"
 VALID_TYPED = "11010119800307123" + check_character("11010119800307123")
 
 
@@ -39,87 +52,6 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     context.devices.start()
     yield context
     context.close()
-
-
-def reader(shell: Shell) -> SimulatedIdCardReader:
-    device = shell.ctx.devices.idcard
-    assert isinstance(device, SimulatedIdCardReader)
-    return device
-
-
-def state(shell: Shell) -> str:
-    flow = shell.features["application"].flow
-    return "" if flow is None else str(flow.state)
-
-
-def text_of(shell: Shell, name: str) -> str:
-    widget = find(shell, name)
-    assert isinstance(widget, QLabel)
-    return widget.text()
-
-
-def start(qtbot: QtBot, shell: Shell) -> None:
-    shell.features["application"].card_wait_s = 0.0  # look once: no real waiting in tests
-    touch(qtbot, shell.attract)
-    qtbot.waitUntil(lambda: shell.home.tiles["application"].isEnabled(), timeout=60_000)
-    touch(qtbot, shell.home.tiles["application"])
-    assert state(shell) == "guide"
-
-
-def wait_state(qtbot: QtBot, shell: Shell, *states: str) -> None:
-    def there() -> bool:
-        shell.tick()
-        return state(shell) in states
-
-    qtbot.waitUntil(there, timeout=60_000)
-
-
-def type_into(qtbot: QtBot, shell: Shell, step: str, text: str) -> None:
-    """Types on the entry's digit pad where it has one (as a resident would), else into its
-    field, then touches 确定."""
-    entry = find(shell, f"application_{step}_entry")
-    assert isinstance(entry, TextEntry)
-    entry.field.clear()  # what an earlier try left (the resident deletes it)
-    if entry.keys is not None and entry.keys.isVisible():
-        for key in text:
-            touch(qtbot, entry.keys.buttons[key])
-    else:
-        entry.field.setText(text)
-    assert entry.field.text() == text
-    touch(qtbot, entry.ok)
-
-
-def take_photo(qtbot: QtBot, shell: Shell) -> None:
-    """The ID-photo steps inside the application: consent, the camera, confirm."""
-    clock = shell.ctx.clock
-    assert isinstance(clock, FakeClock)
-    photo = shell.features["id_photo"]
-    assert shell.current.name == "id_photo" and photo.flow is not None
-    assert photo.flow.state == "consent"
-    touch(qtbot, find(shell, "idphoto_agree"))
-    assert photo.flow.state == "live"  # the preset is fixed: no choice screen
-
-    def captured() -> bool:
-        clock.advance(0.4)
-        return photo.flow is not None and photo.flow.state != "live"
-
-    qtbot.waitUntil(captured, timeout=60_000)
-    qtbot.waitUntil(lambda: photo.flow is None or photo.flow.state == "result", timeout=60_000)
-    touch(qtbot, find(shell, "idphoto_confirm"))
-
-
-def show_face(qtbot: QtBot, shell: Shell) -> None:
-    camera = shell.ctx.devices.camera
-    assert isinstance(camera, SimulatedCamera)
-    camera.set_source(str(corpus("faces", "frontal") / "002_03.jpg"))
-    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.READY, timeout=60_000)
-
-
-def scan(qtbot: QtBot, shell: Shell, text: str) -> None:
-    source = shell.ctx.devices.scanner.source("simulated")
-    assert source is not None
-    source.inject(text)  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: shell.current.name != "attract", timeout=60_000)
 
 
 def test_renewal_with_an_expired_card_to_a_receipt_whose_qr_shows_the_status(
@@ -156,15 +88,10 @@ def test_renewal_with_an_expired_card_to_a_receipt_whose_qr_shows_the_status(
     assert isinstance(qr, QLabel) and not qr.pixmap().isNull()
     touch(qtbot, find(shell, "application_fee_next"))
     assert state(shell) == "receipt"
-    printer = shell.ctx.devices.printer
-    job = printer.recent_jobs(1)[0]
-    assert printer.wait(job.id, 60) == "done"
-    data = printer.store.get(job.id).escpos  # type: ignore[union-attr]
-    printed = escpos_to_text(data)
-    (payload,) = qr_payloads(data)
+    receipt, (payload,) = printed(qtbot, shell)
     code = parse_status_payload(payload)
-    assert code is not None and code[0] in printed
-    assert who.id_number not in printed and who.name not in printed
+    assert code is not None and code[0] in receipt
+    assert who.id_number not in receipt and who.name not in receipt
     touch(qtbot, find(shell, "application_receipt_done"))
     assert not shell.ctx.sessions.active and shell.current is shell.attract
     on_screen = " ".join(all_texts(shell))
@@ -216,3 +143,69 @@ def test_card_problems_say_what_to_do(
     touch(qtbot, find(shell, "application_retry"))
     wait_state(qtbot, shell, "card")
     assert "90天内到期" in " ".join(all_texts(shell))
+
+
+def test_a_status_code_is_answered_while_the_application_tile_is_off(
+    qtbot: QtBot, shell: Shell
+) -> None:
+    """Status needs neither camera nor printer: with the camera unplugged (the tile off), a
+    receipt's QR scanned at the attract screen still shows the status."""
+    service = shell.ctx.backends.application()
+    receipt = service.submit(submission(7, terminal_id=shell.ctx.config.terminal.id), "k" * 32)
+    camera = shell.ctx.devices.camera
+    assert isinstance(camera, SimulatedCamera)
+    camera.unplug()
+    qtbot.waitUntil(lambda: camera.health.level is HealthLevel.OFFLINE, timeout=60_000)
+    qtbot.waitUntil(lambda: not shell.home.availability["application"].enabled, timeout=60_000)
+    scan(qtbot, shell, status_payload(receipt.application_no, receipt.status_token))
+    assert shell.current.name == "application_status"
+    wait_state(qtbot, shell, "status")
+    assert "已提交" in text_of(shell, "application_status_status_detail")
+    camera.replug()
+
+
+def test_nothing_personal_shows_unmasked_in_logs_receipt_or_screens_after_the_review(
+    qtbot: QtBot, shell: Shell, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 换领 by post: the ID number, name, card address, postal address and mobile never
+    appear in clear in any log line of the visit, on the printed receipt, or on any screen
+    from the review on (review, fee, receipt, the status screen); the data dir keeps none."""
+    caplog.set_level(logging.DEBUG)
+    show_face(qtbot, shell)
+    reader(shell).set_scenario(Scenario.EXPIRED)
+    who = DEMO_IDENTITIES[Scenario.EXPIRED]
+    post_address = "天津市和平区南京路100号3单元501室"
+    start(qtbot, shell)
+    touch(qtbot, find(shell, "application_renew"))
+    wait_state(qtbot, shell, "card")
+    flow = shell.features["application"].flow
+    assert isinstance(flow, ApplicationFlow) and flow.data.card is not None
+    card_address = flow.data.card.address
+    touch(qtbot, find(shell, "application_choose_renew_expired"))
+    touch(qtbot, find(shell, "application_confirm"))
+    type_into(qtbot, shell, "contact", "13812345678")
+    touch(qtbot, find(shell, "application_post"))
+    assert state(shell) == "address"
+    type_into(qtbot, shell, "address", post_address)
+    assert state(shell) == "photo"
+    take_photo(qtbot, shell)
+    wait_state(qtbot, shell, "review")
+    secrets = (who.id_number, who.name, card_address, post_address, "13812345678")
+    screens = {"review": " ".join(all_texts(shell))}
+    assert "138****5678" in screens["review"]
+    touch(qtbot, find(shell, "application_submit"))
+    wait_state(qtbot, shell, "fee")
+    screens["fee"] = " ".join(all_texts(shell))
+    touch(qtbot, find(shell, "application_fee_next"))
+    screens["receipt"] = " ".join(all_texts(shell))
+    text, codes = printed(qtbot, shell)
+    touch(qtbot, find(shell, "application_receipt_done"))
+    scan(qtbot, shell, codes[0])
+    wait_state(qtbot, shell, "status")
+    screens["status"] = " ".join(all_texts(shell))
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    places = {**screens, "printed receipt": text.replace("\n", ""), "logs": logs}
+    shown = [(where, s) for where, body in places.items() for s in secrets if s in body]
+    assert shown == [], "\n".join(f"{w}: {s}" for w, s in shown)
+    assert "制证后邮寄至天津市" in text.replace("\n", "").replace(" ", "")  # masked, not gone
+    assert leftovers(shell, *(s.encode() for s in secrets)) == []

@@ -14,7 +14,7 @@ from kiosk.app import AppContext, build_context
 from kiosk.framework.clock import FakeClock
 from kiosk.maintenance.badges import issue_badge
 from kiosk.platform.voice import RecordingVoice
-from tests.unit.ui.helpers import find, touch, touch_at
+from tests.unit.ui.helpers import find, text_of, touch, touch_at
 from ui.shell.window import Shell
 
 
@@ -33,12 +33,6 @@ def type_pin(qtbot: QtBot, shell: Shell, pin: str) -> str:
     message = find(shell, "pin_message")
     assert isinstance(message, QLabel)
     return message.text()
-
-
-def text_of(shell: Shell, name: str) -> str:
-    widget = find(shell, name)
-    assert isinstance(widget, QLabel)
-    return widget.text()
 
 
 def test_gesture_then_pin_opens_every_page_and_idle_leaves(qtbot: QtBot, shell: Shell) -> None:

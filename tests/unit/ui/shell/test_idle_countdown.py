@@ -89,3 +89,17 @@ def test_the_warning_replaces_the_countdown_and_leaving_the_screen_hides_it(
     shell.tick()
     assert not screen.countdown.isVisible()
     assert screen.countdown.seconds is None
+
+
+def test_the_antifraud_screen_shows_the_countdown_too(qtbot: QtBot, shell: Shell) -> None:
+    touch(qtbot, shell.attract)
+    shell.features["antifraud"].start()
+    settle()
+    screen = shell.current
+    assert screen.name == "antifraud"
+    clock = shell.ctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(idle_timeout(shell) - 8)
+    shell.tick()
+    countdown = screen.countdown  # type: ignore[attr-defined]
+    assert countdown.isVisible() and countdown.text() == "8 秒无操作将提醒您"

@@ -134,7 +134,7 @@ class Boom(State):
         raise RuntimeError("provider said no")
 
 
-class BoomFlow(Flow):
+class BoomFlow(Flow[Any]):
     name = "boom"
     initial = "start"
 
@@ -195,7 +195,7 @@ def test_a_deferred_shell_shows_attract_first_and_builds_the_rest_on_the_first_t
         assert window.current is window.attract and not window.features_built
         assert window.features == {}
         touch(qtbot, window.attract)
-        assert window.features_built and set(window.features) == {
+        assert window.features_built and set(window.features) >= {
             "application",
             "id_photo",
             "violations",
@@ -203,7 +203,8 @@ def test_a_deferred_shell_shows_attract_first_and_builds_the_rest_on_the_first_t
             "points",
         }
         assert window.current is window.home and ctx.sessions.active
+        built = dict(window.features)
         window.build_features()  # a second call changes nothing
-        assert len(window.features) == 5
+        assert window.features == built
     finally:
         window.shutdown()
