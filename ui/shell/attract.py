@@ -91,6 +91,9 @@ class AttractScreen(Screen):
         self.start_hint = label("", "attract_start", center=True, wrap=False)
         self.start_hint.setObjectName("touch_to_start")
         self.start_hint.setProperty("pulse", False)
+        # its width is its text's; it must not hold the whole window wider when elder mode's
+        # larger type is on while the attract screen waits hidden behind the home screen
+        self.start_hint.setMinimumWidth(1)
         theme.elevate(self.start_hint, 3)
         layout.addWidget(self.start_hint, 0, Qt.AlignmentFlag.AlignHCenter)
         self.touch_hint = label("", "attract_hint", center=True)

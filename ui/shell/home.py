@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -29,6 +30,7 @@ class Tile(QPushButton):
         self.setObjectName(name)
         self.icon_name = icon
         self.elder = False
+        self.full_title = ""
         self.setProperty("role", "tile")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -53,6 +55,22 @@ class Tile(QPushButton):
         self.elder = elder
         self._draw_icon()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """A Chinese title too wide for the tile breaks into two balanced lines (证件照 /
+        自助拍摄), never with one character left alone on the second line."""
+        title = self.full_title
+        room = self.width() - 2 * 24 - 16
+        wide = self.title.fontMetrics().horizontalAdvance(title) > room
+        if wide and len(title) >= 4 and " " not in title:
+            half = len(title) // 2
+            self.title.setText(f"{title[:half]}\n{title[half:]}")
+        else:
+            self.title.setText(title)
+
     def _draw_icon(self) -> None:
         if not self.icon_name:
             self.icon_label.hide()
@@ -73,7 +91,8 @@ class Tile(QPushButton):
 
     def set_texts(self, title: str, subtitle: str) -> None:
         """Sets both lines; the accessible name carries both for screen readers."""
-        self.title.setText(title)
+        self.full_title = title
+        self._fit_title()
         self.subtitle.setText(subtitle)
         self.subtitle.setVisible(bool(subtitle))
         self.setAccessibleName(f"{title} {subtitle}".strip())
