@@ -12,3 +12,7 @@
 The Qt component that uses them is ``ui/framework/text_entry``. Nothing here keeps what a
 resident wrote or typed: the engine's buffer is cleared after each character.
 """
+
+CONTEXTS = ("any", "surname", "name", "province", "address")
+"""The kinds of field a character is recognised for (light: the command line names them
+without loading the recogniser and its tables)."""

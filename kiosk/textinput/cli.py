@@ -80,7 +80,7 @@ def add_handwriting_command(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """Registers ``handwriting`` on the ``kiosk`` command line."""
-    from kiosk.textinput.handwriting import CONTEXTS
+    from kiosk.textinput import CONTEXTS
 
     parser = subparsers.add_parser(
         "handwriting", help="recognise handwritten characters in stroke files (one JSON line each)"

@@ -35,7 +35,6 @@ import hashlib
 import io
 import logging
 import math
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,13 +44,14 @@ import numpy as np
 import numpy.typing as npt
 
 from kiosk.platform.atomic_file import write_atomic
+from kiosk.platform.project import cache_dir as default_cache_dir
+from kiosk.textinput import CONTEXTS
 from kiosk.textinput.priors import PROVINCES, CharPriors, load_priors
 from kiosk.textinput.zinnia import DEFAULT_MODEL, ZinniaError, ZinniaRecognizer, load_library
 
 log = logging.getLogger(__name__)
 
 Stroke = list[tuple[float, float]]
-CONTEXTS: Final = ("any", "surname", "name", "province", "address")
 
 # Glyphs the ink's shape is compared with: a Song and a Kai design for simplified Chinese
 # (Debian's fonts-arphic-gbsn00lp and fonts-arphic-gkai00mp); each character scores its
@@ -249,11 +249,6 @@ def glyph_image(char: str, font: object, margin: int = 4) -> npt.NDArray[np.floa
     return result
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kiosk"
-
-
 def build_templates(labels: str, font_path: Path) -> npt.NDArray[np.float32]:
     """The shape description of every label's glyph (a few seconds for 6,763)."""
     from PIL import ImageFont
@@ -278,7 +273,7 @@ def load_templates(labels: str, cache_dir: Path | None = None) -> npt.NDArray[np
     if not fonts:
         log.warning("no template font (%s): handwriting without the shape check", TEMPLATE_FONTS)
         return None
-    folder = cache_dir if cache_dir is not None else _cache_dir()
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
     return np.stack([_font_templates(labels, font, folder) for font in fonts])
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.textinput import CONTEXTS
 from kiosk.textinput.handwriting import (
-    CONTEXTS,
     HandwritingRecogniser,
     RawZinnia,
     Stroke,
