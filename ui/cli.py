@@ -23,6 +23,18 @@ def _add_ui_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     tour.add_argument("--out", type=Path, required=True, help="folder for the PNGs")
     tour.add_argument("--landscape", action="store_true", help="1920x1080 instead of 1080x1920")
     tour.set_defaults(func=_cmd_tour)
+    audit = sub.add_parser(
+        "audit", help="accessibility audit of every tour screen; 1 on a violation"
+    )
+    audit.add_argument("--json", action="store_true", help="a JSON summary as the last line")
+    audit.add_argument(
+        "--known",
+        type=Path,
+        help="violations already known (one key a line): only others give exit 1",
+    )
+    audit.add_argument("--portrait-only", action="store_true", help=argparse.SUPPRESS)
+    audit.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
+    audit.set_defaults(func=_cmd_audit)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -35,6 +47,12 @@ def _cmd_tour(args: argparse.Namespace) -> int:
     from ui.tour import cmd_tour  # the tour's imports are not the kiosk's start-up's
 
     return cmd_tour(args)
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from ui.audit import cmd_audit  # Qt is imported only when the audit runs
+
+    return cmd_audit(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,9 +32,17 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
 
 def run_tour(
-    out: Path, *, landscape: bool = False, data_dir: Path | None = None, site: Path | None = None
+    out: Path | None,
+    *,
+    landscape: bool = False,
+    data_dir: Path | None = None,
+    site: Path | None = None,
+    on_screen: Callable[[str, Any], None] | None = None,
 ) -> list[Path]:
-    """Walks every screen and returns the PNG files written, in order."""
+    """Walks every screen and returns the PNG files written, in order.
+
+    ``out`` None saves no PNG; ``on_screen(name, shell)`` is called at every screen (the
+    accessibility audit measures there)."""
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QWidget
@@ -64,7 +72,8 @@ def run_tour(
     size = LANDSCAPE if landscape else PORTRAIT
     shell.resize(*size)
     shell.show()
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     faces = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "faces" / "frontal"
     face_source = str(faces / "002_03.jpg") if (faces / "002_03.jpg").exists() else ""
@@ -76,9 +85,12 @@ def run_tour(
 
     def snap(name: str) -> None:
         settle()
-        path = out / f"{len(saved) + 1:02d}-{name}{suffix}.png"
-        shell.grab().save(str(path))
-        saved.append(path)
+        if out is not None:
+            path = out / f"{len(saved) + 1:02d}-{name}{suffix}.png"
+            shell.grab().save(str(path))
+            saved.append(path)
+        if on_screen is not None:
+            on_screen(name, shell)
 
     def visible(widget_name: str) -> QWidget | None:
         found = [w for w in shell.findChildren(QWidget, widget_name) if w.isVisible()]

@@ -24,6 +24,7 @@ from kiosk.framework.flow import Flow
 from kiosk.framework.i18n import tr
 from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, clear_layout, column, label
+from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 from ui.framework.widgets.idle_countdown import IdleCountdown
 from ui.framework.widgets.status_view import StatusView
 
@@ -168,6 +169,8 @@ class FlowScreen(Screen):
         self._draw_home_icon()
         for view in self.findChildren(StatusView):  # a larger status icon
             view.set_elder(elder)
+        for keys in self.findChildren(PlateKeyboard):  # larger keys, fewer across
+            keys.set_elder(elder)
 
     def _draw_home_icon(self) -> None:
         icons.set_icon(self.home_button, "home", theme.metrics(self._elder).icon)

@@ -31,6 +31,7 @@ class MaintenanceScreen(Screen):
     """
 
     name = "maintenance"
+    prompt_key = "maint.prompt"
     exit_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:

@@ -1,13 +1,14 @@
 """The row of large candidate buttons shared by the pinyin keyboard and the handwriting pad.
 
 A page shows ``per_page`` candidates (10: one row of ten, or two rows of five in elder mode
-on a portrait screen) with ◀ ▶ to page through the rest.
+on a portrait screen) with ◀ ▶ to page through the rest: beside two rows of five, and on a
+line of their own under a row of ten, so that each of the ten keeps a full-size target.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QWidget
 
 from kiosk.framework.i18n import tr
 
@@ -30,23 +31,22 @@ class CandidateRow(QWidget):
         self.page = 0
         self.columns = PER_PAGE
         self.language = "zh_CN"
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(8)
+        self.outer = QGridLayout(self)
+        self.outer.setContentsMargins(0, 0, 0, 0)
+        self.outer.setSpacing(8)
         self.prev = self._button("text_entry_candidates_prev", "candidatePage")
         self.prev.clicked.connect(self._previous_page)
         self.next = self._button("text_entry_candidates_next", "candidatePage")
         self.next.clicked.connect(self._next_page)
-        self.grid = QGridLayout()
+        self.grid_box = QWidget()  # moved as one between the two arrangements
+        self.grid = QGridLayout(self.grid_box)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(8)
         self.buttons: list[QPushButton] = []
         for i in range(PER_PAGE):
             b = self._button(f"text_entry_candidate_{i}", "candidate")
             b.clicked.connect(self._clicked)  # no lambda holding self: see plate_keyboard
             self.buttons.append(b)
-        outer.addWidget(self.prev)
-        outer.addLayout(self.grid, 1)
-        outer.addWidget(self.next)
         self._place()
         self.set_candidates([])
 
@@ -70,6 +70,17 @@ class CandidateRow(QWidget):
             self.grid.removeWidget(b)
         for i, b in enumerate(self.buttons):
             self.grid.addWidget(b, i // self.columns, i % self.columns)
+        for w in (self.prev, self.next, self.grid_box):
+            self.outer.removeWidget(w)
+        self.outer.setColumnStretch(1, 1)
+        if self.columns >= PER_PAGE:  # one row of ten: the page buttons on a line below
+            self.outer.addWidget(self.grid_box, 0, 0, 1, 3)
+            self.outer.addWidget(self.prev, 1, 0)
+            self.outer.addWidget(self.next, 1, 2)
+        else:
+            self.outer.addWidget(self.prev, 0, 0)
+            self.outer.addWidget(self.grid_box, 0, 1)
+            self.outer.addWidget(self.next, 0, 2)
 
     def set_candidates(self, items: list[str]) -> None:
         """Shows ``items`` from their first page."""

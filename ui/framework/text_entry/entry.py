@@ -337,6 +337,7 @@ class TextEntry(QWidget):
                 FieldKind.ID_NUMBER: "digits",
             }.get(self.kind, "numbers")
             self.keys = PlateKeyboard(mode=mode)
+            self.keys.set_elder(self.elder)
             self.keys.key_pressed.connect(self._insert)
             self.keys.backspace.connect(self.field.backspace)
             keys_box.addWidget(self.keys)
@@ -504,6 +505,8 @@ class TextEntry(QWidget):
             return
         self.elder = elder
         self.methods = methods_for(self.kind, elder=elder, handwriting=self.recogniser is not None)
+        if self.keys is not None:
+            self.keys.set_elder(elder)
         self.setStyleSheet(_stylesheet(elder))
         self._arrange()
 

@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
+from ui.framework import theme
+
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O do not occur on plates
 DIGITS = "1234567890"
@@ -39,16 +41,32 @@ class PlateKeyboard(QWidget):
         self.grid.setSpacing(10)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.showing_provinces = mode == "plate"
-        self.wide = False
+        self.elder = False
+        self.columns = 0
         self.buttons: dict[str, QPushButton] = {}
         self._build()
 
+    def set_elder(self, elder: bool) -> None:
+        """Elder mode's keys are larger: fewer of them go across."""
+        if elder != self.elder:
+            self.elder = elder
+            self._build()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        wide = event.size().width() >= WIDE_PX
-        if wide != self.wide:
-            self.wide = wide
+        if self._columns(self._keys()) != self.columns:
             self._build()
+
+    def _columns(self, keys: list[str]) -> int:
+        """Keys across: the mode's usual number; three rows deep on a wide (landscape) screen;
+        never so many that a key is narrower than the mode's touch target."""
+        width = self.width()
+        columns = 6 if self.mode in ("digits", "numbers") else (8 if self.showing_provinces else 10)
+        if width >= WIDE_PX:  # three rows, the backspace in the last one
+            columns = max(columns, -(-(len(keys) + 2) // 3))
+        spacing = self.grid.spacing()
+        fit = (width + spacing) // (theme.metrics(self.elder).target + spacing)
+        return max(3, min(columns, fit))
 
     def show_for(self, text: str) -> None:
         """Provinces for an empty plate, the rest after."""
@@ -82,9 +100,7 @@ class PlateKeyboard(QWidget):
             b.deleteLater()
         self.buttons = {}
         keys = self._keys()
-        columns = 6 if self.mode in ("digits", "numbers") else (8 if self.showing_provinces else 10)
-        if self.wide:  # three rows, the backspace in the last one
-            columns = max(columns, -(-(len(keys) + 2) // 3))
+        columns = self.columns = self._columns(keys)
         for i, key in enumerate(keys):
             b = QPushButton(key)
             b.setObjectName(f"key_{key}")
