@@ -144,7 +144,7 @@ class LivePage(Page):
         self.hint.setObjectName("idphoto_hint")
         self.view = CameraView()
         self.view.setObjectName("idphoto_camera")
-        self.view.setMinimumHeight(600)
+        self.view.setMinimumHeight(360)  # it takes the room there is; 600 overflowed landscape
         self.countdown = label("", "hero", center=True)
         self.countdown.setObjectName("idphoto_countdown")
         self.help = label("", "caption", center=True)
