@@ -40,7 +40,7 @@ from kiosk.application.card import CardReader, CardReadError, CardValidity, IdCa
 from kiosk.application.model import PHOTO_PRESET, ApplicationSubmission, SubmitReceipt
 from kiosk.application.service import ApplicationService, ApplicationServiceError
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, HandOver, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.id_numbers import birth_date, validate_id_number
 from kiosk.framework.jobs import Job, Runner
@@ -408,40 +408,18 @@ class Review(Step["ApplicationFlow"]):
                 flow.go(step)
 
 
-class Submitting(Busy["ApplicationFlow"]):
+class Submitting(HandOver["ApplicationFlow"]):
     """Hands the application to the center; if it cannot be reached, seals it in the outbox."""
 
     name = SUBMITTING
     prompt = "application.prompt.submitting"
+    error_type = ApplicationServiceError
+    refused = REFUSED
 
-    def job(self, flow: ApplicationFlow) -> Job[SubmitReceipt]:
-        submission = flow.submission()
-        key = flow.key_for(submission)
-        service = flow.service
-        flow.data.extra["submission"] = submission
-        return lambda: service.submit(submission, key)
-
-    def arrived(self, flow: ApplicationFlow, value: Any) -> str | None:
-        receipt: SubmitReceipt = value
+    def received(self, flow: ApplicationFlow, receipt: Any) -> str:
         flow.data.receipt = receipt
         log.info("application %s submitted", receipt.application_no)
-        flow.handed_over()
         return FEE
-
-    def failed(self, flow: ApplicationFlow, error: BaseException) -> str | None:
-        if not isinstance(error, ApplicationServiceError):
-            raise error
-        if not error.retryable:
-            flow.data.refusal = getattr(error, "code", "") or "refused"
-            log.warning("application refused by the center: %s", error)
-            return REFUSED
-        return flow.queue(error)
-
-    def deadline_s(self, flow: ApplicationFlow) -> float:
-        return 20.0
-
-    def timed_out(self, flow: ApplicationFlow) -> str | None:
-        return flow.queue(TimeoutError("no answer from the center in time"))
 
 
 class Refused(Step["ApplicationFlow"]):

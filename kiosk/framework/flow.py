@@ -179,6 +179,55 @@ class Busy[F: "Flow[Any]"](Step[F]):
         return None
 
 
+class HandOver[F: "Flow[Any]"](Busy[F]):
+    """Hands the flow's submission to the center under its idempotency key; a center that
+    cannot be reached (or does not answer in time) leaves it sealed in the flow's outbox.
+
+    The flow gives ``submission()``, ``key_for(submission)``, ``service`` (with
+    ``submit(submission, key)``), ``queue(error)`` (seals it, names the next state) and
+    ``handed_over()`` (forgets what is personal). A subclass names ``error_type`` (the
+    service's error, with ``retryable`` and ``code``), ``refused`` (the state for a refusal)
+    and ``received`` (records the receipt, names the next state)."""
+
+    error_type: ClassVar[type[Exception]] = Exception
+    refused: ClassVar[str] = ""
+    deadline: ClassVar[float] = 20.0
+
+    def job(self, flow: F) -> Job[Any]:
+        f: Any = flow
+        submission = f.submission()
+        key = f.key_for(submission)
+        service = f.service
+        f.data.extra["submission"] = submission
+        return lambda: service.submit(submission, key)
+
+    def received(self, flow: F, receipt: Any) -> str:
+        """Records the center's receipt; the next state."""
+        raise NotImplementedError
+
+    def arrived(self, flow: F, value: Any) -> str | None:
+        target = self.received(flow, value)
+        cast(Any, flow).handed_over()
+        return target
+
+    def failed(self, flow: F, error: BaseException) -> str | None:
+        if not isinstance(error, self.error_type):
+            raise error
+        if not getattr(error, "retryable", False):
+            cast(Any, flow).data.refusal = getattr(error, "code", "") or "refused"
+            log.warning("%s refused by the center: %s", type(flow).__name__, error)
+            return self.refused
+        target: str = cast(Any, flow).queue(error)
+        return target
+
+    def deadline_s(self, flow: F) -> float:
+        return self.deadline
+
+    def timed_out(self, flow: F) -> str | None:
+        target: str = cast(Any, flow).queue(TimeoutError("no answer from the center in time"))
+        return target
+
+
 class DoneState(State):
     """Ends the flow as completed."""
 

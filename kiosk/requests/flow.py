@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from devices.receipt.document import Align, Block, QRCode, Receipt, Rule, Text
 from kiosk.framework.clock import Clock
-from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, Step, on
+from kiosk.framework.flow import DONE, Busy, Event, FailsafeMonitor, Flow, HandOver, Step, on
 from kiosk.framework.i18n import tr
 from kiosk.framework.jobs import Job, Runner
 from kiosk.framework.masking import mask_mobile
@@ -410,40 +410,19 @@ class Review(Step["RequestFlow"]):
                 flow.go(step)
 
 
-class Submitting(Busy["RequestFlow"]):
+class Submitting(HandOver["RequestFlow"]):
     """Hands the request to the center; if it cannot be reached, seals it in the outbox."""
 
     name = SUBMITTING
     prompt = "requests.prompt.submitting"
+    error_type = RequestServiceError
+    refused = REFUSED
+    deadline = SUBMIT_DEADLINE_S
 
-    def job(self, flow: RequestFlow) -> Job[SubmitReceipt]:
-        submission = flow.submission()
-        key = flow.key_for(submission)
-        service = flow.service
-        flow.data.extra["submission"] = submission
-        return lambda: service.submit(submission, key)
-
-    def arrived(self, flow: RequestFlow, value: Any) -> str | None:
-        receipt: SubmitReceipt = value
+    def received(self, flow: RequestFlow, receipt: Any) -> str:
         flow.data.receipt = receipt
         log.info("request %s submitted", receipt.code)
-        flow.handed_over()
         return RECEIPT
-
-    def failed(self, flow: RequestFlow, error: BaseException) -> str | None:
-        if not isinstance(error, RequestServiceError):
-            raise error
-        if not error.retryable:
-            flow.data.refusal = error.code
-            log.warning("request refused by the center: %s", error.code)
-            return REFUSED
-        return flow.queue(error)
-
-    def deadline_s(self, flow: RequestFlow) -> float:
-        return SUBMIT_DEADLINE_S
-
-    def timed_out(self, flow: RequestFlow) -> str | None:
-        return flow.queue(TimeoutError("no answer from the center in time"))
 
 
 class Refused(Step["RequestFlow"]):
