@@ -44,6 +44,7 @@ from tests.support.browser import (
     element,
     open_page,
     screenshot,
+    submit,
     text_appears,
     text_of,
     wait,
@@ -178,7 +179,7 @@ def sign_in(driver: WebDriver, console: Console, name: str, password: str = PASS
     open_page(driver, console.url + "/console/login", r"/console/login")
     element(driver, "#username").send_keys(name)
     element(driver, "#password").send_keys(password)
-    click(driver, "button[type=submit]")
+    submit(driver, "button[type=submit]")
 
 
 def test_sign_in_needs_a_session_then_lands_on_the_roles_page(
@@ -200,7 +201,7 @@ def test_a_sign_in_form_without_its_csrf_field_is_refused(
     browser.execute_script("document.querySelector('input[name=csrf_token]').remove()")
     element(browser, "#username").send_keys("op")
     element(browser, "#password").send_keys(PASSWORD)
-    click(browser, "button[type=submit]")
+    submit(browser, "button[type=submit]")
     text_appears(browser, "登录表单已过期")
     screenshot(browser, SHOTS, "login-csrf-refused")
     assert browser.get_cookie("console_session") is None
@@ -251,7 +252,7 @@ def test_a_published_configuration_reaches_a_real_agent(
         area = element(browser, "#text")
         area.clear()
         area.send_keys(text)
-        click(browser, "form[action$='/config/check'] button[type=submit]")
+        submit(browser, "form[action$='/config/check'] button[type=submit]")
 
     check("[ui]\nvolume = 500\n")
     element(browser, "#problems")
@@ -262,7 +263,7 @@ def test_a_published_configuration_reaches_a_real_agent(
     element(browser, "#checked")
     text_appears(browser, "ui.elder_scale")
     screenshot(browser, SHOTS, "config-diff")
-    click(browser, "#publish")
+    submit(browser, "#publish")
     text_appears(browser, "已签名发布")
     screenshot(browser, SHOTS, "config-published")
 
@@ -272,7 +273,7 @@ def test_a_published_configuration_reaches_a_real_agent(
     assert kiosk.store.config.config_version == "group:lobby@1"
 
     check("[ui]\nvolume = 45\n")
-    click(browser, "#publish")
+    submit(browser, "#publish")
     text_appears(browser, "第 2 版")
     assert kiosk.agent.poll_once().outcome == "applied"
     assert kiosk.store.config.ui.volume == 45
@@ -326,7 +327,7 @@ def test_staff_fulfil_a_voucher_by_typing_its_scan(browser: WebDriver, console: 
     open_page(browser, console.url + "/console/points", r"/console/points$")
     text_appears(browser, "库存")
     screenshot(browser, SHOTS, "points")
-    click(browser, "form[action$='/points/report'] button")
+    submit(browser, "form[action$='/points/report'] button")
     text_appears(browser, voucher.code)
     screenshot(browser, SHOTS, "points-report")
 

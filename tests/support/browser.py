@@ -18,7 +18,6 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,9 +96,40 @@ def click(driver: WebDriver, css: str) -> None:
     wait(driver).until(clicked)
 
 
+def submit(driver: WebDriver, css: str) -> None:
+    """Clicks the element matching ``css`` and waits until the browser has left the page it
+    was on and loaded the answer (a marker set on the old page is gone). Without this, a look
+    at the page right after the click may still see the old one, or a node of it that the
+    navigation is removing."""
+    driver.execute_script("window.__before_submit = true;")
+    click(driver, css)
+
+    def new_page_loaded(d: WebDriver) -> bool:
+        try:
+            return bool(
+                d.execute_script(
+                    "return window.__before_submit === undefined"
+                    " && document.readyState === 'complete';"
+                )
+            )
+        except WebDriverException:  # the navigation is under way
+            return False
+
+    wait(driver).until(new_page_loaded)
+
+
 def text_appears(driver: WebDriver, text: str) -> None:
-    """Waits until ``text`` is in the page's body."""
-    wait(driver).until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), text))
+    """Waits until ``text`` is in the page's body (read again if the page is being replaced
+    while it is read: Chromium then says a node "does not belong to the document")."""
+
+    def present(d: WebDriver) -> bool:
+        try:
+            body = d.execute_script("return document.body ? document.body.innerText : '';")
+            return text in str(body)
+        except WebDriverException:
+            return False
+
+    wait(driver).until(present)
 
 
 def screenshot(driver: WebDriver, folder: Path, name: str) -> Path:
