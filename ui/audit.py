@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (
@@ -154,18 +155,56 @@ def covered(widget: QWidget, at: QPoint, window: QWidget) -> bool:
 
 
 def audit(root: QWidget, window: QWidget, elder: bool, where: str, found: Findings) -> None:
-    """Measures every visible text and target under ``root``; adds to ``found``.
+    """Measures every visible text and target under ``root``, once each; adds to ``found``.
 
-    A widget scrolled out of its scroll area's view is not on screen and is not measured."""
+    What a page scrolls is measured where a resident would read it: each scroll area that
+    scrolls is stepped through a view at a time, and a widget is measured in the first view
+    that shows it whole; one never shown whole (taller than the view) is measured as far as
+    it shows. The scroll areas are put back where they were."""
     settle()
+    done: set[int] = set()
+    measure_view(root, window, elder, where, found, done, whole_only=True)
+    areas = [
+        a
+        for a in root.findChildren(QAbstractScrollArea)
+        if a.isVisible() and a.verticalScrollBar().maximum() > 0
+    ]
+    for area in areas:
+        bar = area.verticalScrollBar()
+        start, step = bar.value(), max(1, bar.pageStep())
+        for value in range(bar.minimum(), bar.maximum() + step, step):
+            bar.setValue(min(value, bar.maximum()))
+            settle()
+            measure_view(area, window, elder, where, found, done, whole_only=True)
+        bar.setValue(start)
+        settle()
+    measure_view(root, window, elder, where, found, done, whole_only=False)
+
+
+def measure_view(
+    root: QWidget,
+    window: QWidget,
+    elder: bool,
+    where: str,
+    found: Findings,
+    done: set[int],
+    *,
+    whole_only: bool,
+) -> None:
+    """Measures, in one grab of the window, what under ``root`` is not in ``done`` and is on
+    screen (with ``whole_only``, only what a scroll area shows whole); adds it to ``done``."""
     image = window.grab().toImage()
     scale = image.width() / max(1, window.width())
     for w in [root, *root.findChildren(QWidget)]:
-        if not w.isVisible() or w.width() <= 0 or w.height() <= 0:
+        key = shiboken6.getCppPointer(w)[0]  # a wrapper's id() may be reused; its object's not
+        if key in done or not w.isVisible() or w.width() <= 0 or w.height() <= 0:
             continue
         shown, scrolled = shown_rect(w, window)
         if shown.isEmpty():
             continue
+        if whole_only and scrolled and shown != window_rect(w, window):
+            continue  # partly scrolled out: measured in a view that shows it whole
+        done.add(key)
         if covered(w, shown.center(), window):
             continue  # a notice over it for now: not what a resident sees
         name = f"{where}: {type(w).__name__} {w.objectName() or ''}".rstrip()
@@ -323,7 +362,7 @@ def run_audit(orientations: tuple[bool, ...] = (False, True), limit: int = 0) ->
     """Walks the tour in each orientation (False: portrait) and measures every screen.
 
     ``limit`` > 0 stops each walk after that many screens (a quick check of the command)."""
-    from ui.tour import LANDSCAPE, PORTRAIT, run_tour
+    from ui.tour import run_tour
 
     report = Report()
 
@@ -334,15 +373,8 @@ def run_audit(orientations: tuple[bool, ...] = (False, True), limit: int = 0) ->
         orientation = "landscape" if landscape else "portrait"
         seen = 0
 
-        size = LANDSCAPE if landscape else PORTRAIT
-
-        def on_screen(
-            name: str, shell: Any, orientation: str = orientation, size: tuple[int, int] = size
-        ) -> None:
-            nonlocal seen
-            if not seen:  # the terminal's screen: layouts that need more are cut off
-                shell.setFixedSize(*size)
-                settle()
+        def on_screen(name: str, shell: Any, orientation: str = orientation) -> None:
+            nonlocal seen  # the tour's window is the terminal's screen, fixed in size
             measure_screen(report, shell, name, orientation)
             seen += 1
             if limit and seen >= limit:

@@ -70,7 +70,7 @@ def run_tour(
     ctx.devices.start()
     shell = Shell(ctx, tick_ms=0)
     size = LANDSCAPE if landscape else PORTRAIT
-    shell.resize(*size)
+    shell.setFixedSize(*size)  # the terminal's screen: what needs more is cut off, as there
     shell.show()
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -96,6 +96,18 @@ def run_tour(
         found = [w for w in shell.findChildren(QWidget, widget_name) if w.isVisible()]
         return found[0] if found else None
 
+    def bring_into_view(target: QWidget) -> None:
+        """A resident swipes a page that scrolls until what they want is in view."""
+        from PySide6.QtWidgets import QScrollArea
+
+        parent = target.parentWidget()
+        while parent is not None:
+            area = parent.parentWidget()
+            if isinstance(area, QScrollArea) and parent is area.viewport():
+                area.ensureWidgetVisible(target, 0, 0)
+                settle()
+            parent = parent.parentWidget()
+
     def touch(widget_name: str | None = None) -> None:
         if widget_name:
             # the screen may still be building (a worker's answer, a queued signal): wait for
@@ -103,6 +115,7 @@ def run_tour(
             wait_for(lambda: visible(widget_name) is not None, what=f"control {widget_name}")
         target = visible(widget_name) if widget_name else shell.current
         assert isinstance(target, QWidget), widget_name
+        bring_into_view(target)
         at = target.mapTo(shell, QPoint(10, 10) if widget_name is None else target.rect().center())
         handle = shell.windowHandle()
         assert handle is not None
@@ -169,7 +182,11 @@ def run_tour(
         end = time.monotonic() + limit_s
         while not predicate():
             if time.monotonic() > end:
-                raise TimeoutError(f"tour: {what} not reached within {limit_s:.0f} s")
+                where = ""
+                if out is not None:  # what the screen showed when the tour gave up
+                    shell.grab().save(str(out / "stuck.png"))
+                    where = f" (the screen then: {out / 'stuck.png'})"
+                raise TimeoutError(f"tour: {what} not reached within {limit_s:.0f} s{where}")
             QTest.qWait(10)  # runs the event loop while it waits: queued answers arrive
             if advance_s:
                 clock.advance(advance_s)
@@ -186,6 +203,7 @@ def run_tour(
         for key in text:
             visible = [w for w in shell.findChildren(QWidget, f"key_{key}") if w.isVisible()]
             assert visible, key
+            bring_into_view(visible[0])
             at = visible[0].mapTo(shell, visible[0].rect().center())
             handle = shell.windowHandle()
             assert handle is not None
@@ -254,6 +272,7 @@ def run_tour(
         touch("viol_plate_entry_next")
 
     def tap_at(widget: QWidget, at: QPoint) -> None:
+        bring_into_view(widget)
         handle = shell.windowHandle()
         assert handle is not None
         point = widget.mapTo(shell, at)

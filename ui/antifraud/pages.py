@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.antifraud.mirror import MirrorFlow
 from kiosk.antifraud.quiz_flow import QuizFlow
 from kiosk.content.library import ContentLibrary
 from kiosk.framework.i18n import tr
+from ui.framework import theme
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.widgets.camera_view import CameraView
+from ui.framework.widgets.card_button import CardButton
+from ui.framework.widgets.scroll_area import scrolling_column
 
 
 class Page(QWidget):
@@ -24,9 +28,7 @@ class Page(QWidget):
         super().__init__()
         self.language = "zh_CN"
         self.setObjectName(f"antifraud_{self.key}")
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(20)
+        _, self.box, self.content_area = scrolling_column(self, f"antifraud_{self.key}_scroll", 20)
 
     def t(self, key: str, **fields: object) -> str:
         """Translates into the page's language."""
@@ -34,6 +36,31 @@ class Page(QWidget):
 
     def refresh(self) -> None:
         """Redraws the page."""
+
+
+def fill_actions(
+    box: QVBoxLayout, labels: list[tuple[str, Callable[[], None]]], prefix: str, answers: bool
+) -> list[QWidget]:
+    """Replaces what ``box`` holds with one control per (text, action), named
+    ``<prefix>_<i>``. Answers (the content's own words, of any length) are cards whose text
+    wraps, at least as tall as an elder-mode target; the page's own actions are buttons, a
+    lone one primary."""
+    clear_layout(box)
+    made: list[QWidget] = []
+    for i, (text, action) in enumerate(labels):
+        name = f"{prefix}_{i}"
+        if answers:
+            card = CardButton(text, name)
+            card.setMinimumHeight(theme.metrics(True).target)
+            card.clicked.connect(action)
+            control: QWidget = card
+        else:
+            b = button(text, role="primary" if len(labels) == 1 else "", name=name)
+            b.clicked.connect(lambda _=False, act=action: act())
+            control = b
+        box.addWidget(control)
+        made.append(control)
+    return made
 
 
 class MenuPage(Page):
@@ -52,10 +79,14 @@ class MenuPage(Page):
         actions.addWidget(self.quiz)
         self.grid = QGridLayout()
         self.grid.setSpacing(12)
-        self.cards: dict[str, QPushButton] = {}
+        # the content's names, of any length in any language: cards whose text wraps
+        self.cards: dict[str, CardButton] = {}
         for i, fraud in enumerate(library.fraud_types.values()):
-            b = button(name=f"antifraud_card_{fraud.id}")
-            b.clicked.connect(lambda _=False, fid=fraud.id: open_card(fid))
+            b = CardButton(name=f"antifraud_card_{fraud.id}")
+            b.setMinimumHeight(theme.metrics(True).target)
+            b.label.setProperty("role", "card_title")
+            b.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            b.clicked.connect(lambda fid=fraud.id: open_card(fid))
             self.cards[fraud.id] = b
             self.grid.addWidget(b, i // 2, i % 2)
         self.box.addWidget(self.prompt)
@@ -179,16 +210,10 @@ class MirrorPage(Page):
         panel_box.addLayout(self.choices_box)
         self.box.addWidget(self.view, 1)
         self.box.addWidget(self.panel)
-        self.choice_buttons: list[QPushButton] = []
+        self.choice_buttons: list[QWidget] = []
 
-    def _buttons(self, labels: list[tuple[str, Callable[[], None]]]) -> None:
-        clear_layout(self.choices_box)
-        self.choice_buttons = []
-        for i, (text, action) in enumerate(labels):
-            b = button(text, role="primary" if len(labels) == 1 else "", name=f"mirror_choice_{i}")
-            b.clicked.connect(lambda _=False, act=action: act())
-            self.choices_box.addWidget(b)
-            self.choice_buttons.append(b)
+    def _buttons(self, labels: list[tuple[str, Callable[[], None]]], answers: bool = False) -> None:
+        self.choice_buttons = fill_actions(self.choices_box, labels, "mirror_choice", answers)
 
     def refresh(self) -> None:
         flow = self.flow
@@ -209,7 +234,8 @@ class MirrorPage(Page):
                 [
                     (c.text.get(lang), partial(self._send, "choose", index=i))
                     for i, c in enumerate(step.choices)
-                ]
+                ],
+                answers=True,
             )
         elif flow.state == "outcome" and flow.last is not None:
             choice = flow.last.choice
@@ -263,16 +289,10 @@ class QuizPage(Page):
             self.box.addWidget(w)
         self.box.addLayout(self.action_box)
         self.box.addStretch(1)
-        self.action_buttons: list[QPushButton] = []
+        self.action_buttons: list[QWidget] = []
 
-    def _buttons(self, labels: list[tuple[str, Callable[[], None]]]) -> None:
-        clear_layout(self.action_box)
-        self.action_buttons = []
-        for i, (text, action) in enumerate(labels):
-            b = button(text, name=f"quiz_action_{i}")
-            b.clicked.connect(lambda _=False, act=action: act())
-            self.action_box.addWidget(b)
-            self.action_buttons.append(b)
+    def _buttons(self, labels: list[tuple[str, Callable[[], None]]], answers: bool = False) -> None:
+        self.action_buttons = fill_actions(self.action_box, labels, "quiz_action", answers)
 
     def refresh(self) -> None:
         flow = self.flow
@@ -303,7 +323,7 @@ class QuizPage(Page):
                 (f"{'ABCD'[i]}. {o.get(lang)}", partial(self._send, "answer", choice=i))
                 for i, o in enumerate(q.options)
             ]
-            self._buttons(options)
+            self._buttons(options, answers=True)
         elif state == "explanation" and flow.last_answer is not None:
             a = flow.last_answer
             q = a.question

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QStackedWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget
 
 from kiosk.application import flow as steps
 from kiosk.application.flow import ApplicationFlow
 from kiosk.application.status import StatusFlow
 from kiosk.framework.masking import mask_address, mask_id_number, mask_mobile, mask_name
-from ui.framework.flow_screen import FlowPage, Send
-from ui.framework.screen import button, clear_layout, label
+from ui.framework.flow_screen import ActionButtons, Choice, FlowPage, Send
+from ui.framework.screen import button, label
 from ui.framework.text_entry.entry import FieldKind, TextEntry
 from ui.framework.widgets.qr import qr_pixmap
 
@@ -39,31 +39,21 @@ STEP_OF = {
     steps.FEE: 6,
     steps.RECEIPT: 6,
 }
-Choice = tuple[str, str, str, dict[str, Any]]
-"""A button: (text, object name, event, event data)."""
 STEP_NAMES = ("identify", "business", "contact", "photo", "review", "fee")
 
 
 class Page(FlowPage):
-    """A page of the application screen: a step header, a title and a body."""
+    """A page of the application screen: a title and a body (the step is in the header)."""
 
     prefix = "application"
     title_key = ""
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
-        self.step = label("", "muted")
-        self.step.setObjectName(f"application_{self.state}_step")
         self.title = label("", "title")
-        self.box.addWidget(self.step)
         self.box.addWidget(self.title)
 
     def show_flow(self, flow: Any) -> None:
-        n = STEP_OF.get(self.state, 0)
-        if n:
-            name = self.t(f"application.step.{STEP_NAMES[n - 1]}")
-            self.step.setText(self.t("application.steps", n=n, total=len(STEP_NAMES), name=name))
-        self.step.setVisible(bool(n))
         self.title.setText(self.t(self.title_key or flow.current.prompt))
         self.fill(flow)
 
@@ -82,32 +72,6 @@ def personal(widget: QLabel) -> QLabel:
     return widget
 
 
-class Buttons(QBoxLayout):
-    """A row (or, for choices, a column) of large buttons, rebuilt when their texts change."""
-
-    def __init__(self, *, column: bool = False) -> None:
-        super().__init__(
-            QBoxLayout.Direction.TopToBottom if column else QBoxLayout.Direction.LeftToRight
-        )
-        self.column = column
-        self.setSpacing(16)
-        self._built: tuple[tuple[str, str], ...] = ()
-
-    def set(self, send: Send, items: list[Choice]) -> None:
-        """(text, object name, event, event data) for each button."""
-        key = tuple((text, name) for text, name, _, _ in items)
-        if key == self._built:
-            return
-        clear_layout(self)
-        for i, (text, name, event, data) in enumerate(items):
-            b = button(text, "primary" if i == 0 else "", name=name)
-            if self.column:
-                b.setMinimumHeight(130)
-            b.clicked.connect(lambda _=False, e=event, d=data: send(e, **d))
-            self.addWidget(b)
-        self._built = key
-
-
 class GuidePage(Page):
     """The steps, the materials, the fee, and who may apply here."""
 
@@ -122,8 +86,8 @@ class GuidePage(Page):
         for w in (self.steps_text, self.materials, self.fee, self.who):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.choices = Buttons(column=True)
-        self.box.addLayout(self.choices)
+        self.choices = ActionButtons(column=True)
+        self.footer.addLayout(self.choices)
 
     def fill(self, flow: ApplicationFlow) -> None:
         self.steps_text.setText(self.t("application.guide.steps"))
@@ -151,8 +115,8 @@ class CounterPage(Page):
         self.detail = label("", "lead")
         self.box.addWidget(self.detail)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         self.detail.setText(self.t(flow.data.counter_reason or "application.counter.detail"))
@@ -177,8 +141,8 @@ class ReadCardPage(Page):
         self.box.addWidget(self.picture)
         self.box.addWidget(self.waiting)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         self.waiting.setText(self.t("application.read_card.waiting"))
@@ -196,12 +160,13 @@ class CardProblemPage(Page):
         self.detail.setObjectName("application_card_problem_detail")
         self.box.addWidget(self.detail)
         self.box.addStretch(1)
-        self.row = Buttons(column=True)
-        self.box.addLayout(self.row)
+        self.row = ActionButtons(column=True)
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         reason = flow.data.card_problem
-        self.detail.setText(self.t(f"application.card_problem.{reason}"))
+        # shown with no reason (the flow's data wiped at the end of a session): no line
+        self.detail.setText(self.t(f"application.card_problem.{reason}") if reason else "")
         items: list[Choice] = [(self.t("application.retry_read"), "application_retry", "retry", {})]
         if reason in ("unreadable", "offline") and flow.offers("renew_damaged"):
             items.append((self.t("application.typed"), "application_typed", "typed", {}))
@@ -225,8 +190,8 @@ class CardPage(Page):
         self.box.addWidget(self.details)
         self.box.addWidget(self.validity)
         self.box.addStretch(1)
-        self.row = Buttons(column=True)
-        self.box.addLayout(self.row)
+        self.row = ActionButtons(column=True)
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         card = flow.data.card
@@ -340,8 +305,8 @@ class BusinessPage(Page):
         for w in (self.name, self.fee, self.note):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         business = flow.business
@@ -369,8 +334,8 @@ class PickupPage(Page):
         self.place = label("", "lead")
         self.box.addWidget(self.place)
         self.box.addStretch(1)
-        self.row = Buttons(column=True)
-        self.box.addLayout(self.row)
+        self.row = ActionButtons(column=True)
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         self.place.setText(flow.pickup_place())
@@ -422,8 +387,8 @@ class ReviewPage(Page):
                 self.edit_buttons[row] = b
             self.box.addLayout(line)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         d, business = flow.data, flow.business
@@ -473,8 +438,8 @@ class MessagePage(Page):
         self.detail.setObjectName(f"application_{self.state}_detail")
         self.box.addWidget(self.detail)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def detail_text(self, flow: Any) -> str:
         return ""
@@ -518,8 +483,8 @@ class FeePage(Page):
         for w in (self.amount, self.qr, self.note):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def fill(self, flow: ApplicationFlow) -> None:
         if flow.data.queued_id:  # not submitted yet: it waits in the outbox
@@ -614,8 +579,8 @@ class StatusPage(FlowPage):
         self.box.addWidget(self.title)
         self.box.addWidget(self.detail)
         self.box.addStretch(1)
-        self.row = Buttons()
-        self.box.addLayout(self.row)
+        self.row = ActionButtons()
+        self.footer.addLayout(self.row)
 
     def show_flow(self, flow: StatusFlow) -> None:
         self.title.setText(self.t(flow.current.prompt))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ui.application.pages import PAGES, STATUS_PAGES, EntryPage
+from typing import ClassVar
+
+from ui.application.pages import PAGES, STATUS_PAGES, STEP_NAMES, STEP_OF, EntryPage
 from ui.framework.flow_screen import FlowScreen
 
 
@@ -14,6 +16,10 @@ class ApplicationScreen(FlowScreen):
     home_key = "application.home"
     home_name = "application_home"
     pages_types = PAGES
+    steps: ClassVar[dict[str, int]] = {state: n for state, n in STEP_OF.items() if n}
+    step_names: ClassVar[dict[int, str]] = {
+        i: f"application.step.{name}" for i, name in enumerate(STEP_NAMES, 1)
+    }
 
     def show_flow(self) -> None:
         """Shows the page of the flow's state; the typed fields of the other steps forget

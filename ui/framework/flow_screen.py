@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -26,13 +28,16 @@ from ui.framework import icons, theme
 from ui.framework.screen import Screen, button, clear_layout, column, label
 from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 from ui.framework.widgets.idle_countdown import IdleCountdown
+from ui.framework.widgets.scroll_area import scrolling_column
 from ui.framework.widgets.status_view import StatusView
 
 Send = Callable[..., None]
 
 
 class FlowPage(QWidget):
-    """The page for one flow state (``state``)."""
+    """The page for one flow state (``state``): its content in ``box``, which scrolls when it
+    is taller than the screen (elder mode, landscape), and its actions in ``footer``, which
+    stays in view under it."""
 
     state = ""
     prefix = "flow"
@@ -42,9 +47,12 @@ class FlowPage(QWidget):
         self.send = send
         self.language = "zh_CN"
         self.setObjectName(f"{self.prefix}_{self.state}")
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(20)
+        frame, self.box, self.content_area = scrolling_column(
+            self, f"{self.prefix}_{self.state}_scroll", 20
+        )
+        self.footer = QVBoxLayout()
+        self.footer.setSpacing(16)
+        frame.addLayout(self.footer)
 
     def t(self, key: str, **fields: object) -> str:
         """Translates into the page's language."""
@@ -57,12 +65,46 @@ class FlowPage(QWidget):
         """Forgets anything personal the page shows."""
 
 
+Choice = tuple[str, str, str, dict[str, Any]]
+"""A page's button: (text, object name, event, event data)."""
+
+
+class ActionButtons(QBoxLayout):
+    """A page's actions, the first one primary: in a row, the primary on the right (where it
+    is in every footer) and the others to its left; in a column (choices), the primary on
+    top. Rebuilt only when their texts change."""
+
+    def __init__(self, *, column: bool = False) -> None:
+        super().__init__(
+            QBoxLayout.Direction.TopToBottom if column else QBoxLayout.Direction.RightToLeft
+        )
+        self.column = column
+        self.setSpacing(16)
+        self._built: tuple[tuple[str, str], ...] = ()
+
+    def set(self, send: Send, items: list[Choice]) -> None:
+        """(text, object name, event, event data) for each button."""
+        key = tuple((text, name) for text, name, _, _ in items)
+        if key == self._built:
+            return
+        clear_layout(self)
+        for i, (text, name, event, data) in enumerate(items):
+            b = button(text, "primary" if i == 0 else "", name=name)
+            if self.column:
+                b.setMinimumHeight(130)
+            b.clicked.connect(lambda _=False, e=event, d=data: send(e, **d))
+            self.addWidget(b)
+        self._built = key
+
+
 class ChoiceGridPage(FlowPage):
     """A title and a grid of large choice buttons, built once per language."""
 
     title_key = ""
     columns = 2
     button_height = 150
+    #: from this page width on (a landscape screen), one column more
+    WIDE = 1400
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
@@ -73,6 +115,8 @@ class ChoiceGridPage(FlowPage):
         self.box.addLayout(self.grid)
         self.box.addStretch(1)
         self._built = ""
+        self._buttons: list[QWidget] = []
+        self._placed_columns = 0
 
     def choices(self, flow: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
         """(text, object name, event, event data) for each button."""
@@ -83,12 +127,28 @@ class ChoiceGridPage(FlowPage):
         if self._built == self.language:
             return
         clear_layout(self.grid)
-        for i, (text, name, event, data) in enumerate(self.choices(flow)):
+        self._buttons = []
+        for text, name, event, data in self.choices(flow):
             b = button(text, name=name)
             b.setMinimumHeight(self.button_height)
             b.clicked.connect(lambda _=False, e=event, d=data: self.send(e, **d))
-            self.grid.addWidget(b, i // self.columns, i % self.columns)
+            self._buttons.append(b)
+        self._place()
         self._built = self.language
+
+    def _columns(self) -> int:
+        return self.columns + 1 if self.width() >= self.WIDE else self.columns
+
+    def _place(self) -> None:
+        """Puts the buttons in rows of as many columns as the page's width takes."""
+        columns = self._placed_columns = self._columns()
+        for i, b in enumerate(self._buttons):
+            self.grid.addWidget(b, i // columns, i % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._placed_columns != self._columns():
+            self._place()
 
 
 class FlowScreen(Screen):
@@ -112,6 +172,8 @@ class FlowScreen(Screen):
     pages_types: tuple[type[FlowPage], ...] = ()
     #: state -> step number (1-based); the count is the highest number
     steps: ClassVar[dict[str, int]] = {}
+    #: step number -> the translation key of its name, shown after the count where given
+    step_names: ClassVar[dict[int, str]] = {}
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -126,7 +188,8 @@ class FlowScreen(Screen):
         top.setContentsMargins(28, 16, 16, 16)
         top.setSpacing(20)
         self.heading = label("", "title")
-        self.step_label = label("", "step", wrap=False)
+        # wraps rather than push 返回首页 off: a named step is long in elder mode
+        self.step_label = label("", "step")
         self.step_label.setObjectName(f"{self.name}_step")
         self.step_label.hide()
         self.countdown = IdleCountdown(f"{self.name}_countdown")
@@ -179,7 +242,13 @@ class FlowScreen(Screen):
         flow = self.flow
         step = self.step_of(flow.state) if flow is not None and flow.state else None
         if step is not None:
-            self.step_label.setText(self.tr_("flow.step", n=step[0], m=step[1]))
+            n, m = step
+            name = self.step_names.get(n)
+            self.step_label.setText(
+                self.tr_("flow.step_named", n=n, m=m, name=self.tr_(name))
+                if name
+                else self.tr_("flow.step", n=n, m=m)
+            )
         self.step_label.setVisible(step is not None)
 
     def bind(self, flow: Flow[Any]) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from devices.scan_payload import PayloadKind
 from kiosk.app import AppContext
 from kiosk.framework.i18n import tr
 from ui.framework.screen import label
+from ui.framework.widgets.scroll_area import TouchScroll, scrolling_column
 
 
 class MaintenancePage(QWidget):
@@ -25,9 +26,7 @@ class MaintenancePage(QWidget):
         self.ctx = ctx
         self.language = "zh_CN"
         self.setObjectName(f"maint_page_{self.key}")
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(16)
+        _, self.layout_, self.content_area = scrolling_column(self, f"maint_{self.key}_scroll", 16)
 
     def tr_(self, key: str, **fields: object) -> str:
         """Translates into the page's language."""
@@ -47,12 +46,7 @@ class MaintenancePage(QWidget):
 
 def scrolling_text(name: str) -> tuple[QScrollArea, QWidget]:
     """A touch-scrollable area holding one wrapped label; returns (area, label)."""
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setObjectName(name)
     text = label("", "muted")
     text.setObjectName(f"{name}_text")
     text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    area.setWidget(text)
-    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-    return area, text
+    return TouchScroll(text, name), text

@@ -150,6 +150,7 @@ class Metrics:
     radius_s: int = 12
     radius_m: int = 16
     radius_l: int = 24
+    scrollbar: int = 24
 
 
 def metrics(elder: bool, scale: float = 1.35) -> Metrics:
@@ -162,6 +163,7 @@ def metrics(elder: bool, scale: float = 1.35) -> Metrics:
         hero=round(64 * s),
         tile_title=round(48 * s),
         target=120 if elder else 88,
+        scrollbar=32 if elder else 24,
         spacing=round(24 * s),
         lead=round(42 * s),
         display=round(80 * s),
@@ -214,10 +216,22 @@ def stylesheet(elder: bool, scale: float = 1.35) -> str:
     m = metrics(elder, scale)
     return f"""
     QWidget#shell, QStackedWidget, QWidget[screen="true"] {{ background: {BACKGROUND}; }}
+    QScrollArea[role="scroll"], QWidget[role="scroll_content"] {{ background: transparent; }}
+    /* a bar wide enough to see from a step back and to drag with a finger */
+    QScrollBar:vertical {{
+        width: {m.scrollbar}px; background: {SURFACE_SUNKEN};
+        border-radius: {m.scrollbar // 2}px; margin: 0px;
+    }}
+    QScrollBar::handle:vertical {{
+        background: {PRIMARY}; border-radius: {m.scrollbar // 2}px; min-height: {m.target}px;
+    }}
+    QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0px; }}
+    QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
     QLabel {{ color: {TEXT}; font-size: {m.body}px; }}
     QLabel[role="title"] {{ font-size: {m.title}px; font-weight: bold; color: {PRIMARY}; }}
     QLabel[role="hero"] {{ font-size: {m.hero}px; font-weight: bold; color: {PRIMARY}; }}
     QLabel[role="display"] {{ font-size: {m.display}px; font-weight: bold; color: {PRIMARY}; }}
+    QLabel[role="card_title"] {{ font-size: {m.body}px; font-weight: bold; color: {PRIMARY}; }}
     QLabel[role="tile_title"] {{
         font-size: {m.tile_title}px; font-weight: bold; color: {PRIMARY};
     }}

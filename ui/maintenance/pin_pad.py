@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
+from ui.framework import theme
 from ui.framework.screen import Screen, button, column, label
 
 MAX_DIGITS = 12
@@ -51,7 +52,7 @@ class PinPadScreen(Screen):
         grid.addWidget(zero, 3, 1)
         grid.addWidget(self.ok_button, 3, 2)
         for b in self.findChildren(type(zero)):
-            b.setMinimumHeight(140)
+            b.setMinimumHeight(theme.metrics(True).target)  # elder size, in either mode
         layout.addLayout(grid, 1)
         self.cancel_button = button(name="pin_cancel")
         self.cancel_button.clicked.connect(self._cancel)

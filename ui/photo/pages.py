@@ -53,7 +53,7 @@ class ConsentPage(Page):
         for w in (self.heading, self.body, self.child, self.guardian, self.warning):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
         self.child.toggled.connect(lambda on: self.guardian.setVisible(on))
         self.agree.clicked.connect(
             lambda: self.send(
@@ -158,7 +158,7 @@ class LivePage(Page):
             self.box.addWidget(w, 1 if w is self.view else 0)
         self.box.addWidget(self.countdown)
         self.box.addWidget(self.help)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
         self.back.clicked.connect(lambda: self.send("back"))
         self.manual.clicked.connect(lambda: self.send("capture", frame=self._frame()))
 
@@ -193,6 +193,7 @@ class MessagePage(Page):
 
     tone: theme.Tone | None = None
     headline_key = ""
+    next_key = ""  # the next step; the staff hint if empty
 
     def __init__(self, send: Send) -> None:
         super().__init__(send)
@@ -215,7 +216,7 @@ class MessagePage(Page):
             self.status.show_status(
                 self.t(self.headline_key),
                 self.t(flow.current.prompt),
-                flow.staff_hint.get(self.language, ""),
+                self.t(self.next_key) if self.next_key else flow.staff_hint.get(self.language, ""),
             )
         else:
             self.message.setText(self.t(flow.current.prompt))
@@ -227,12 +228,18 @@ class ProcessingPage(MessagePage):
     """The still pipeline is running."""
 
     state = "processing"
+    tone = "waiting"
+    headline_key = "idphoto.waiting.title"
+    next_key = "idphoto.waiting.next"
 
 
 class SubmittingPage(MessagePage):
     """The photo is being handed over."""
 
     state = "submitting"
+    tone = "waiting"
+    headline_key = "idphoto.waiting.title"
+    next_key = "idphoto.waiting.next"
 
 
 class CameraLostPage(MessagePage):
@@ -279,7 +286,7 @@ class ResultPage(Page):
         for w in (self.title, self.photo, self.checks, self.warnings):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
         self.retake.clicked.connect(lambda: self.send("retake"))
         self.confirm.clicked.connect(lambda: self.send("confirm"))
 
@@ -335,7 +342,7 @@ class RefusedPage(Page):
         self.box.addStretch(1)
         self.box.addWidget(self.status)
         self.box.addStretch(1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
         self.home.clicked.connect(lambda: self.send("home"))
         self.retake.clicked.connect(lambda: self.send("retake"))
 

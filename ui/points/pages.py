@@ -11,8 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
-    QScroller,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +22,7 @@ from ui.framework import icons, theme
 from ui.framework.flow_screen import FlowPage, FlowScreen, Send
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.widgets.card_button import CardButton
+from ui.framework.widgets.scroll_area import TouchScroll
 from ui.framework.widgets.status_view import StatusView
 
 
@@ -196,8 +195,8 @@ class MemberPage(Page):
             self.box.addWidget(w)
         self.box.addLayout(self.unprinted)
         self.box.addStretch(1)
-        self.box.addWidget(self.browse)
-        self.box.addWidget(self.done)
+        self.footer.addWidget(self.browse)
+        self.footer.addWidget(self.done)
 
     def show_flow(self, flow: PointsFlow) -> None:
         self.who.setText(f"{flow.masked_name} · {flow.masked_id}")
@@ -276,13 +275,9 @@ class CataloguePage(Page):
         self.problem = label("")
         self.problem.setObjectName("points_catalogue_problem")
         self.problem.setProperty("level", "problem")
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-        holder = QWidget()
-        self.grid = QGridLayout(holder)
+        area = TouchScroll(name="points_catalogue_items")
+        self.grid = QGridLayout(area.content)
         self.grid.setSpacing(12)
-        area.setWidget(holder)
         row = QHBoxLayout()
         self.back = button(name="points_catalogue_back")
         self.cart = button(role="primary", name="points_to_cart")
@@ -292,7 +287,7 @@ class CataloguePage(Page):
         row.addWidget(self.cart)
         self.box.addWidget(self.problem)
         self.box.addWidget(area, 1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
 
     def show_flow(self, flow: PointsFlow) -> None:
         self.problem.setText(self.t(flow.cart_problem) if flow.cart_problem else "")
@@ -340,7 +335,7 @@ class CartPage(Page):
         self.box.addWidget(self.total)
         self.box.addWidget(self.after)
         self.box.addStretch(1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
 
     def show_flow(self, flow: PointsFlow) -> None:
         clear_layout(self.lines)

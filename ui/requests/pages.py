@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -26,45 +25,18 @@ from kiosk.requests import status as status_steps
 from kiosk.requests.flow import RequestFlow
 from kiosk.requests.model import STATUSES
 from kiosk.requests.status import PROGRESS, RequestStatusFlow, rateable
-from ui.framework.flow_screen import FlowPage, Send
+from ui.framework.flow_screen import ActionButtons, Choice, FlowPage, Send
 from ui.framework.screen import button, clear_layout, label
 from ui.framework.text_entry.entry import FieldKind, TextEntry
 from ui.framework.widgets.camera_view import CameraView
 from ui.framework.widgets.card_button import CardButton
 from ui.framework.widgets.status_view import StatusView
 
-Choice = tuple[str, str, str, dict[str, Any]]
-"""A button: (text, object name, event, event data)."""
-
 
 def personal(widget: QLabel) -> QLabel:
     """Marks a label as showing what the resident entered (cleared by ``wipe``)."""
     widget.setProperty("personal", True)
     return widget
-
-
-class Buttons(QBoxLayout):
-    """A row (or a column) of large buttons, the first one primary; rebuilt only when their
-    texts change."""
-
-    def __init__(self, *, column: bool = False) -> None:
-        super().__init__(
-            QBoxLayout.Direction.TopToBottom if column else QBoxLayout.Direction.LeftToRight
-        )
-        self.setSpacing(16)
-        self._built: tuple[tuple[str, str], ...] = ()
-
-    def set(self, send: Send, items: list[Choice]) -> None:
-        """(text, object name, event, event data) for each button."""
-        key = tuple((text, name) for text, name, _, _ in items)
-        if key == self._built:
-            return
-        clear_layout(self)
-        for i, (text, name, event, data) in enumerate(items):
-            b = button(text, "primary" if i == 0 else "", name=name)
-            b.clicked.connect(lambda _=False, e=event, d=data: send(e, **d))
-            self.addWidget(b)
-        self._built = key
 
 
 class Page(FlowPage):
@@ -84,8 +56,8 @@ class Page(FlowPage):
         self.box.addWidget(self.title)
         self.box.addWidget(self.problem)
         self.body()
-        self.row = Buttons(column=self.column)
-        self.box.addLayout(self.row)
+        self.row = ActionButtons(column=self.column)
+        self.footer.addLayout(self.row)
 
     def body(self) -> None:
         """Adds the page's own widgets (between the problem and the buttons)."""
@@ -226,7 +198,7 @@ class EntryPage(Page):
                 on_cancel=lambda: self.send("back"),
             )
             self.entry.setObjectName(f"requests_{self.state}_entry")
-            self.box.insertWidget(self.box.count() - 1, self.entry, 1)
+            self.box.addWidget(self.entry, 1)
         return self.entry
 
     def set_elder(self, elder: bool) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPaintEvent, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.content.library import ContentLibrary
 from kiosk.content.model import AnyItem
@@ -16,6 +16,7 @@ from kiosk.content.playlist import Scheduler
 from kiosk.framework.clock import Clock
 from ui.framework import theme
 from ui.framework.screen import Screen, column, label
+from ui.framework.widgets.picture import Picture
 
 if TYPE_CHECKING:
     from ui.framework.widgets.video_player import VideoPlayer
@@ -77,14 +78,13 @@ class AttractScreen(Screen):
         card_layout.setSpacing(40)
         self.slide_title = label("", "display", center=True)
         self.slide_title.setObjectName("attract_slide_title")
-        self.slide_image = QLabel()
-        self.slide_image.setObjectName("attract_slide_image")
-        self.slide_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.slide_image = Picture("attract_slide_image")
         self.slide_body = label("", "lead", center=True)
         self.slide_body.setObjectName("attract_slide_body")
         card_layout.addStretch(1)
-        for w in (self.slide_title, self.slide_image, self.slide_body):
-            card_layout.addWidget(w)
+        card_layout.addWidget(self.slide_title)
+        card_layout.addWidget(self.slide_image, 4)
+        card_layout.addWidget(self.slide_body)
         card_layout.addStretch(1)
         self.stack.addWidget(self.card)
         layout.addWidget(self.stack, 1)
@@ -193,7 +193,7 @@ class AttractScreen(Screen):
                     self.scheduler.report_broken(item.id, "undecodable", path.name)
                 return False
             width = max(200, min(self.width() - 256, 900))
-            self.slide_image.setPixmap(
+            self.slide_image.set_pixmap(
                 pixmap.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
             )
             self.slide_image.show()

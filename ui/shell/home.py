@@ -36,7 +36,7 @@ class Tile(QPushButton):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMaximumHeight(560)
         inner = QVBoxLayout(self)
-        inner.setContentsMargins(24, 24, 24, 24)
+        inner.setContentsMargins(24, 16, 24, 16)  # room for two lines of elder type
         inner.addStretch(1)
         self.icon_label = QLabel()
         self.icon_label.setObjectName(f"{name}_icon")

@@ -3,13 +3,15 @@ reachable through the corner gesture."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ui.framework.screen import Screen, label
+from ui.framework.screen import Screen, column
+from ui.framework.widgets.status_view import StatusView
 
 
 class SafeModeScreen(Screen):
-    """ "暂停服务" with the staff hint; nothing to press."""
+    """ "暂停服务" as a warning status (icon, headline, why, and the counter as the next
+    step); nothing to press."""
 
     name = "safe_mode"
     prompt_key = "safe.prompt"
@@ -17,19 +19,20 @@ class SafeModeScreen(Screen):
     def __init__(self, staff_hint: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.staff_hint = staff_hint
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(64, 64, 64, 64)
+        layout = column(self, (64, 64), 0)
+        self.status = StatusView("warning", name="safe")
+        self.title = self.status.title
         layout.addStretch(1)
-        self.title = label("", "hero", center=True)
-        self.title.setObjectName("safe_title")
-        self.body = label("", "", center=True)
-        self.hint = label("", "caption", center=True)
-        for w in (self.title, self.body, self.hint):
-            layout.addWidget(w)
+        layout.addWidget(self.status)
         layout.addStretch(1)
         self._apply_texts()
 
+    def set_elder(self, elder: bool) -> None:
+        self.status.set_elder(elder)
+
     def _apply_texts(self) -> None:
-        self.title.setText(self.tr_("safe.title"))
-        self.body.setText(self.tr_("safe.body"))
-        self.hint.setText(self.staff_hint.get(self.language, ""))
+        self.status.show_status(
+            self.tr_("safe.title"),
+            self.tr_("safe.body"),
+            self.staff_hint.get(self.language, ""),
+        )

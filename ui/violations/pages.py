@@ -10,11 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QScrollArea,
-    QScroller,
     QStackedWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from kiosk.framework.i18n import tr
@@ -27,6 +24,7 @@ from ui.framework.text_entry.plate_keyboard import PlateKeyboard
 from ui.framework.theme import Tone
 from ui.framework.widgets.card_button import CardButton
 from ui.framework.widgets.qr import qr_pixmap
+from ui.framework.widgets.scroll_area import TouchScroll
 from ui.framework.widgets.status_view import StatusView
 
 
@@ -131,8 +129,8 @@ class EntryPage(Page):
         self.next.clicked.connect(self._submit)
         for w in (self.title, self.hint, self.field, self.problem, self.keyboard):
             self.box.addWidget(w)
-        self.box.addLayout(row)
         self.box.addStretch(1)
+        self.footer.addLayout(row)
         self.text = ""
 
     def _key(self, key: str) -> None:
@@ -452,24 +450,22 @@ class ResultsPage(Page):
         self.summary = personal(label("", "title", center=True))
         self.summary.setObjectName("viol_results_summary")
         self.snapshot = label("", "muted", center=True)
-        self.area = QScrollArea()
-        self.area.setWidgetResizable(True)
-        QScroller.grabGesture(self.area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-        self.list = QWidget()
+        self.area = TouchScroll(name="viol_results_list")
+        self.list = self.area.content
         self.list_box = QVBoxLayout(self.list)
         self.list_box.setSpacing(12)
-        self.area.setWidget(self.list)
         row = QHBoxLayout()
         self.print = button(role="primary", name="viol_results_print")
         self.again = button(name="viol_results_again")
         self.done = button(name="viol_results_done")
-        for b, event in ((self.print, "print"), (self.again, "again"), (self.done, "done")):
+        # the primary (print) on the right, as in every footer
+        for b, event in ((self.done, "done"), (self.again, "again"), (self.print, "print")):
             b.clicked.connect(lambda _=False, e=event: self.send(e))
             row.addWidget(b)
         self.box.addWidget(self.summary)
         self.box.addWidget(self.snapshot)
         self.box.addWidget(self.area, 1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
 
     def show_flow(self, flow: ViolationsFlow) -> None:
         views = flow.data.views
@@ -537,7 +533,7 @@ class RecordDetailPage(Page):
         for w in (self.fields, self.verdict, self.rules, self.pay_text, self.pay_qr):
             self.box.addWidget(w)
         self.box.addStretch(1)
-        self.box.addLayout(row)
+        self.footer.addLayout(row)
 
     def show_flow(self, flow: ViolationsFlow) -> None:
         view = flow.selected_view

@@ -117,3 +117,40 @@ def test_the_audit_catches_low_contrast_small_text_small_targets_and_clipping(
     assert "contrast" in report and "text 16 px" in report
     assert "target 60x40" in report and "cut off" in report
     assert found.min_contrast < 4.5
+
+
+def test_the_audit_scrolls_to_what_a_page_scrolls_and_measures_it_there(qtbot: QtBot) -> None:
+    """A faint text below the fold is found (the audit steps through the scroll area), is
+    measured once, and the area is put back where it was."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from ui.framework.widgets.scroll_area import scrolling_column
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.setStyleSheet(f"QWidget {{ background: {theme.SURFACE}; }}")
+    outer = QVBoxLayout(window)
+    page = QWidget()
+    outer.addWidget(page)
+    _frame, box, area = scrolling_column(page, "page", 20)
+    for i in range(12):
+        fine = QLabel(f"第 {i} 行")
+        fine.setStyleSheet(f"color: {theme.TEXT}; font-size: 40px; min-height: 80px;")
+        box.addWidget(fine)
+    faint = QLabel("页面底部的浅灰色文字")
+    faint.setObjectName("faint")
+    faint.setStyleSheet("color: #C8C8C8; font-size: 40px;")
+    box.addWidget(faint)
+    window.resize(600, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    settle()
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0, "the content must be taller than the view for this test"
+    assert faint.mapTo(window, faint.rect().topLeft()).y() > window.height()  # below the fold
+    found = Findings()
+    audit(window, window, False, "long", found)
+    faint_problems = [p for p in found.problems if "faint" in p]
+    assert len(faint_problems) == 1 and "contrast" in faint_problems[0], found.problems
+    assert found.texts == 13, found.summary()  # every line once, none twice
+    assert bar.value() == 0

@@ -33,7 +33,9 @@ class CandidateRow(QWidget):
         self.language = "zh_CN"
         self.outer = QGridLayout(self)
         self.outer.setContentsMargins(0, 0, 0, 0)
-        self.outer.setSpacing(8)
+        # narrow gaps: in elder landscape, half the screen holds ◀, five 120 px candidates
+        # and ▶ (and the page's scroll bar, when the page scrolls)
+        self.outer.setSpacing(4)
         self.prev = self._button("text_entry_candidates_prev", "candidatePage")
         self.prev.clicked.connect(self._previous_page)
         self.next = self._button("text_entry_candidates_next", "candidatePage")
@@ -41,7 +43,7 @@ class CandidateRow(QWidget):
         self.grid_box = QWidget()  # moved as one between the two arrangements
         self.grid = QGridLayout(self.grid_box)
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setSpacing(8)
+        self.grid.setSpacing(6)
         self.buttons: list[QPushButton] = []
         for i in range(PER_PAGE):
             b = self._button(f"text_entry_candidate_{i}", "candidate")
