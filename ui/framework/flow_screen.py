@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -63,6 +64,23 @@ class FlowPage(QWidget):
 
     def wipe(self) -> None:
         """Forgets anything personal the page shows."""
+
+
+class StepChip(QLabel):
+    """ "第 n 步 / 共 m 步 · 名称": on one line where the header has room for it, wrapped
+    rather than push 返回首页 off where it has not (a named step in elder mode)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setProperty("role", "step")
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        # a wrapped label's own hint is narrower than its text: it would wrap with room to spare
+        # the padding, and a character's slack: wrapping measures CJK a little wider
+        padding = 2 * theme.CHIP_PADDING[1] + self.fontMetrics().horizontalAdvance("字")
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + padding
+        return QSize(one_line, self.heightForWidth(one_line))
 
 
 Choice = tuple[str, str, str, dict[str, Any]]
@@ -188,8 +206,7 @@ class FlowScreen(Screen):
         top.setContentsMargins(28, 16, 16, 16)
         top.setSpacing(20)
         self.heading = label("", "title")
-        # wraps rather than push 返回首页 off: a named step is long in elder mode
-        self.step_label = label("", "step")
+        self.step_label = StepChip()
         self.step_label.setObjectName(f"{self.name}_step")
         self.step_label.hide()
         self.countdown = IdleCountdown(f"{self.name}_countdown")

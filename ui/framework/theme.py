@@ -97,6 +97,10 @@ CONTRAST_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 MIN_CONTRAST = 4.5
 
+#: (vertical, horizontal) padding of the header's step chip, px
+CHIP_PADDING = (6, 16)
+
+
 # -- units --------------------------------------------------------------------------------------
 LOGICAL_DPI = 96.0
 
@@ -304,7 +308,8 @@ def stylesheet(elder: bool, scale: float = 1.35) -> str:
     }}
     QLabel[role="step"] {{
         font-size: {m.small}px; font-weight: bold; color: {PRIMARY};
-        background: {PRIMARY_SOFT}; border-radius: {m.radius_s}px; padding: 6px 16px;
+        background: {PRIMARY_SOFT}; border-radius: {m.radius_s}px;
+        padding: {CHIP_PADDING[0]}px {CHIP_PADDING[1]}px;
     }}
     QLabel[role="countdown"] {{
         font-size: {m.small}px; color: {WARNING}; background: {WARNING_SOFT};
