@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.content.library import ContentLibrary
 from ui.antifraud.pages import CardPage, MenuPage, MirrorPage, Page, QuizPage, ScenariosPage
-from ui.framework.screen import Screen, button, column, label
-from ui.framework.widgets.idle_countdown import IdleCountdown
+from ui.framework import icons, theme
+from ui.framework.flow_screen import FlowHeader
+from ui.framework.screen import Screen, button, column
 
 
 class AntifraudScreen(Screen):
@@ -19,16 +20,14 @@ class AntifraudScreen(Screen):
     def __init__(self, library: ContentLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = column(self, (48, 40), 20)
-        top = QHBoxLayout()
-        self.heading = label("", "title")
-        self.countdown = IdleCountdown("antifraud_countdown")
+        # the header every service screen has (no steps: the pages are browsed, not a flow)
+        self.header = FlowHeader(self.name)
+        self.heading = self.header.heading
+        self.countdown = self.header.countdown
+        self.home_button = self.header.home_button
         self.back_button = button(name="antifraud_menu_button")
-        self.home_button = button(name="antifraud_home")
-        top.addWidget(self.heading, 1)
-        top.addWidget(self.countdown)
-        top.addWidget(self.back_button)
-        top.addWidget(self.home_button)
-        outer.addLayout(top)
+        self.header.add_button(self.back_button)
+        outer.addWidget(self.header)
         self.stack = QStackedWidget()
         self.menu = MenuPage(library, self.open_card)
         self.card = CardPage(library, lambda: self.show_page("menu"))
@@ -42,6 +41,7 @@ class AntifraudScreen(Screen):
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
         self.back_button.clicked.connect(lambda: self.show_page("menu"))
+        self.set_elder(False)
         self.scenario_chosen = lambda _sid: None
         self._apply_texts()
 
@@ -75,6 +75,10 @@ class AntifraudScreen(Screen):
         if page is self.mirror and self.mirror.flow is not None:
             return self.mirror.flow.speech(self.language)
         return self.tr_(self.prompt_key)
+
+    def set_elder(self, elder: bool) -> None:
+        self.header.set_elder(elder)
+        icons.set_icon(self.back_button, "back", theme.metrics(elder).icon)
 
     def show_idle_countdown(self, seconds: float | None) -> None:
         self.countdown.show_left(seconds, self.language)

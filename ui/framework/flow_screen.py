@@ -83,6 +83,51 @@ class StepChip(QLabel):
         return QSize(one_line, self.heightForWidth(one_line))
 
 
+class FlowHeader(QFrame):
+    """The header of every service screen: the service's name, the step chip and the quiet
+    idle countdown under it, then the screen's own buttons (``add_button``) and 返回首页 with
+    its icon. Object names start with the screen's ``name``.
+
+    Attributes:
+        heading, step_label, countdown, home_button.
+    """
+
+    def __init__(self, name: str, home_name: str = "") -> None:
+        super().__init__()
+        self.setObjectName(f"{name}_header")
+        self.setProperty("role", "header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(28, 16, 16, 16)
+        self.row.setSpacing(20)
+        self.heading = label("", "title")
+        self.step_label = StepChip()
+        self.step_label.setObjectName(f"{name}_step")
+        self.step_label.hide()
+        self.countdown = IdleCountdown(f"{name}_countdown")
+        self.home_button = button(name=home_name or f"{name}_home")
+        texts = QVBoxLayout()
+        texts.setSpacing(8)
+        texts.addWidget(self.heading)
+        chips = QHBoxLayout()
+        chips.setSpacing(12)
+        chips.addWidget(self.step_label)
+        chips.addWidget(self.countdown)
+        chips.addStretch(1)
+        texts.addLayout(chips)
+        self.row.addLayout(texts, 1)
+        self.row.addWidget(self.home_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.set_elder(False)
+
+    def add_button(self, widget: QWidget) -> None:
+        """A button of the screen's own, left of 返回首页."""
+        self.row.insertWidget(self.row.count() - 1, widget, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def set_elder(self, elder: bool) -> None:
+        """The home icon at the mode's size."""
+        icons.set_icon(self.home_button, "home", theme.metrics(elder).icon)
+
+
 Choice = tuple[str, str, str, dict[str, Any]]
 """A page's button: (text, object name, event, event data)."""
 
@@ -198,31 +243,12 @@ class FlowScreen(Screen):
         self.flow: Flow[Any] | None = None
         self._elder = False
         outer = column(self, (48, 40), 20)
-        self.header = QFrame()
-        self.header.setObjectName(f"{self.name}_header")
-        self.header.setProperty("role", "header")
-        self.header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        top = QHBoxLayout(self.header)
-        top.setContentsMargins(28, 16, 16, 16)
-        top.setSpacing(20)
-        self.heading = label("", "title")
-        self.step_label = StepChip()
-        self.step_label.setObjectName(f"{self.name}_step")
-        self.step_label.hide()
-        self.countdown = IdleCountdown(f"{self.name}_countdown")
-        self.home_button = button(name=self.home_name or f"{self.name}_home")
+        self.header = FlowHeader(self.name, self.home_name)
+        self.heading = self.header.heading
+        self.step_label = self.header.step_label
+        self.countdown = self.header.countdown
+        self.home_button = self.header.home_button
         self.home_button.clicked.connect(self.home)
-        texts = QVBoxLayout()
-        texts.setSpacing(8)
-        texts.addWidget(self.heading)
-        chips = QHBoxLayout()
-        chips.setSpacing(12)
-        chips.addWidget(self.step_label)
-        chips.addWidget(self.countdown)
-        chips.addStretch(1)
-        texts.addLayout(chips)
-        top.addLayout(texts, 1)
-        top.addWidget(self.home_button, 0, Qt.AlignmentFlag.AlignVCenter)
         outer.addWidget(self.header)
         self.stack = QStackedWidget()
         self.pages: dict[str, FlowPage] = {}
@@ -231,7 +257,6 @@ class FlowScreen(Screen):
             self.pages[page.state] = page
             self.stack.addWidget(page)
         outer.addWidget(self.stack, 1)
-        self._draw_home_icon()
         self._apply_texts()
 
     def step_of(self, state: str) -> tuple[int, int] | None:
@@ -246,14 +271,11 @@ class FlowScreen(Screen):
 
     def set_elder(self, elder: bool) -> None:
         self._elder = elder
-        self._draw_home_icon()
+        self.header.set_elder(elder)
         for view in self.findChildren(StatusView):  # a larger status icon
             view.set_elder(elder)
         for keys in self.findChildren(PlateKeyboard):  # larger keys, fewer across
             keys.set_elder(elder)
-
-    def _draw_home_icon(self) -> None:
-        icons.set_icon(self.home_button, "home", theme.metrics(self._elder).icon)
 
     def _show_step(self) -> None:
         flow = self.flow
