@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QScroller, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.unit.ui.helpers import settle
@@ -54,7 +54,9 @@ def test_a_page_taller_than_the_screen_scrolls_and_its_actions_stay_in_view(
     qtbot: QtBot,
 ) -> None:
     page = LongPage(lines=30)
+    assert not QScroller.hasScroller(page.content_area.viewport())  # set up when first shown
     window = hosted(qtbot, page, 1920, 1080)
+    assert QScroller.hasScroller(page.content_area.viewport())  # a finger scrolls it
     assert page.content_area.verticalScrollBar().maximum() > 0
     assert inside(page.submit, window)
     assert window.minimumSizeHint().height() < 1080  # the page does not hold the window taller

@@ -8,6 +8,7 @@ it (see ``FlowPage.footer``), so 提交 and 返回 never scroll away.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 
@@ -45,7 +46,15 @@ class TouchScroll(QScrollArea):
         self.content = content if content is not None else Content()
         self.content.setProperty("role", self.content.property("role") or "scroll_content")
         self.setWidget(self.content)
-        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self._grabbed = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # the finger gesture is set up when first shown, not at start-up (a hundred pages
+        # are built then, most never shown in a session; grabbing costs ~0.3 ms each)
+        if not self._grabbed:
+            QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+            self._grabbed = True
+        super().showEvent(event)
 
 
 def scrolling_column(
