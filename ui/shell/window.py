@@ -23,6 +23,7 @@ from kiosk.framework.flow import FAILSAFE, Flow
 from kiosk.framework.i18n import tr
 from kiosk.framework.session import EndReason, Session, SessionPhase
 from kiosk.maintenance.corner_taps import CornerTapDetector
+from kiosk.platform.disk_space import DiskWatch
 from ui.framework.device_bridge import DeviceBridge
 from ui.framework.overlays import HelpOverlay, IdleWarning, Overlay, Toast
 from ui.framework.qt_runner import QtRunner
@@ -99,6 +100,10 @@ class Shell(QMainWindow):
         self._feature_factories = features
         self.attract = AttractScreen(ctx.scheduler, ctx.content, ctx.clock)
         self.safe_mode = SafeModeScreen(self.hint)
+        # a disk that fills while the kiosk runs: safe mode between sessions, until there is
+        # room again (the start-up check is ui.shell.app's)
+        self.disk_watch = DiskWatch(ctx.data_dir)
+        self._safe_for_disk = False
         self.screens: dict[str, Screen] = {}
         self.add_screen(self.attract)
         self.add_screen(self.safe_mode)
@@ -548,6 +553,7 @@ class Shell(QMainWindow):
         now = clock.monotonic()
         self.ctx.sessions.tick()
         self.ctx.failsafes.refresh()
+        self._watch_disk(now)
         if self.ctx.maintenance.active and self.features_built:
             if self.ctx.maintenance.tick():
                 self.back_to_start()
@@ -562,6 +568,17 @@ class Shell(QMainWindow):
             self.idle_warning.set_remaining(self.ctx.sessions.warning_remaining())
         self.update_idle_countdown()
         self.toast.expire(now)
+
+    def _watch_disk(self, now: float) -> None:
+        problem = self.disk_watch.poll(now)
+        if problem is not None and not self.ctx.safe_mode:
+            self.ctx.safe_mode = self._safe_for_disk = True
+            if self.current is self.attract:  # a resident's session ends as it would
+                self.back_to_start()
+        elif problem is None and self._safe_for_disk:
+            self.ctx.safe_mode = self._safe_for_disk = False
+            if self.current is self.safe_mode:
+                self.back_to_start()
 
     def idle_seconds_left(self) -> float | None:
         """Seconds until the idle warning, while a resident's session runs and no warning

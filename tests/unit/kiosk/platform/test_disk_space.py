@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.app import build_context
 from kiosk.framework.clock import FakeClock
-from kiosk.platform.disk_space import MIN_FREE_BYTES, disk_problem
+from kiosk.platform.disk_space import MIN_FREE_BYTES, DiskWatch, disk_problem
 from kiosk.platform.voice import RecordingVoice
 
 REPO = Path(__file__).resolve().parents[4]
@@ -60,6 +60,38 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         yield where / "var"
     finally:
         subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def test_the_running_watch_looks_once_a_minute_and_clears_only_with_room_to_spare(
+    tmp_path: Path,
+) -> None:
+    free = [10 * MIN_FREE_BYTES]
+    looks: list[int] = []
+
+    def free_bytes(_path: Path) -> int:
+        looks.append(free[0])
+        return free[0]
+
+    watch = DiskWatch(tmp_path, every_s=60, free_bytes=free_bytes)
+    assert watch.poll(0.0) is None and len(looks) == 1
+    free[0] = MIN_FREE_BYTES - 1
+    assert watch.poll(30.0) is None and len(looks) == 1  # not due: no look
+    problem = watch.poll(60.0)
+    assert problem is not None and "bytes free" in problem
+    free[0] = MIN_FREE_BYTES + 1  # a little room: not enough to serve again
+    assert watch.poll(120.0) == problem
+    free[0] = 2 * MIN_FREE_BYTES
+    assert watch.poll(180.0) is None
+
+
+def test_the_watch_keeps_its_answer_when_the_free_space_cannot_be_read(tmp_path: Path) -> None:
+    def broken(_path: Path) -> int:
+        raise OSError(errno.EIO, "I/O error")
+
+    watch = DiskWatch(tmp_path, free_bytes=lambda _p: 0)
+    assert watch.poll(0.0) is not None
+    watch.free_bytes = broken
+    assert watch.poll(100.0) is not None
 
 
 def test_the_kiosk_context_builds_on_a_full_disk_and_a_technician_gets_in(

@@ -43,3 +43,41 @@ def test_a_full_disk_shows_service_paused_and_lets_a_technician_in(
     finally:
         shell.shutdown()
         ctx.close()
+
+
+def test_a_disk_that_fills_while_running_pauses_service_between_sessions(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from kiosk.platform.disk_space import MIN_FREE_BYTES, DiskWatch
+    from tests.unit.ui.helpers import settle, touch
+
+    clock = FakeClock()
+    ctx = build_context(tmp_path / "data", clock=clock, voice=RecordingVoice())
+    shell = Shell(ctx, tick_ms=0)
+    qtbot.addWidget(shell)
+    shell.resize(1080, 1920)
+    shell.show()
+    qtbot.waitExposed(shell)
+    free = [100 * MIN_FREE_BYTES]
+    shell.disk_watch = DiskWatch(ctx.data_dir, every_s=60, free_bytes=lambda _p: free[0])
+    try:
+        shell.tick()
+        assert shell.current.name == "attract"
+        touch(qtbot, shell.attract)  # a resident's session
+        assert ctx.sessions.active and shell.current.name == "home"
+        free[0] = MIN_FREE_BYTES // 2
+        clock.advance(61)
+        shell.tick()
+        assert ctx.safe_mode
+        assert shell.current.name == "home"  # the resident is not thrown out
+        shell.back_to_start()  # the session ends
+        settle()
+        assert shell.current.name == "safe_mode"
+        assert text_of(shell, "safe_title") == "暂停服务"
+        free[0] = 100 * MIN_FREE_BYTES  # a technician made room
+        clock.advance(61)
+        shell.tick()
+        assert not ctx.safe_mode and shell.current.name == "attract"
+    finally:
+        shell.shutdown()
+        ctx.close()
