@@ -106,6 +106,23 @@ def test_heartbeats_are_authenticated_per_terminal(fleet: Fleet) -> None:
     assert bad.status_code == 422
 
 
+def test_a_heartbeat_is_typed_strictly_except_its_times(fleet: Fleet) -> None:
+    """ "1" is not a count, "true" not a flag, "3" not a number; ISO times are times."""
+    fleet.add_terminal("k1")
+    for field, value in (
+        ("counters", {"sessions": "1"}),
+        ("restart_pending", "true"),
+        ("uptime_s", "3"),
+        ("applied", {"group:lobby": 1.5}),
+    ):
+        body = _heartbeat("k1") | {field: value}
+        answer = _post(fleet, "k1", body)
+        assert answer.status_code == 422, (field, value, answer.text)
+    good = _heartbeat("k1", counters={"sessions": 1}, uptime_s=3)
+    assert isinstance(good["clock"], str)  # ISO 8601 text, as JSON carries it
+    assert _post(fleet, "k1", good).status_code == 200
+
+
 def test_status_shows_convergence_silence_and_alarms(fleet: Fleet) -> None:
     fleet.publish("group:lobby", idle(90))
     for tid in ("k1", "k2", "k3", "k4"):
