@@ -175,6 +175,9 @@ class LivePage(Page):
         self.help.setText(
             f"{self.t('idphoto.live.nobody')}\n{staff}" if flow.nobody_too_long else ""
         )
+        # the countdown keeps its room (the picture does not jump as it starts); the help,
+        # rare, gives its room to the picture until it is needed
+        self.help.setVisible(flow.nobody_too_long)
         if g is not None:
             c, a = g.outline.center, g.outline.axes
             self.view.outline = (c[0] - a[0], c[1] - a[1], 2 * a[0], 2 * a[1])

@@ -105,10 +105,11 @@ def test_nobody_in_front_for_30_s_shows_help_and_the_staff_hint(qtbot: QtBot, sh
     assert isinstance(help_label, QLabel)
     clock.advance(29)
     shell.tick()
-    assert help_label.text() == ""
+    assert help_label.text() == "" and not help_label.isVisible()  # its room is the picture's
     clock.advance(2)
     shell.tick()
     assert "没有看到人" in help_label.text() and "工作人员" in help_label.text()
+    assert help_label.isVisible()
 
 
 def test_no_consent_offers_the_staffed_counter(qtbot: QtBot, shell: Shell) -> None:
