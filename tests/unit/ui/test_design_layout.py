@@ -156,3 +156,16 @@ def test_a_long_answer_wraps_on_its_card(qtbot: QtBot) -> None:
     assert card.width() <= window.width()
     card.clicked.emit()
     assert picked == [1]
+
+
+def test_the_camera_view_always_shows_the_frame_from_top_to_bottom(qtbot: QtBot) -> None:
+    from ui.framework.widgets.camera_view import CameraView
+
+    view = CameraView()
+    qtbot.addWidget(view)
+    for size in ((1824, 430), (984, 1270)):  # landscape page, portrait page
+        view.resize(*size)
+        rect = view.frame_rect(1280, 720)
+        assert rect.top() == 0 and rect.height() == size[1]  # head and chin in view
+        assert abs(rect.center().x() - size[0] / 2) < 1
+        assert abs(rect.width() / rect.height() - 1280 / 720) < 1e-6

@@ -19,7 +19,7 @@ from ui.framework import theme
 
 
 class CameraView(QWidget):
-    """Shows the newest frame, mirrored like a looking-glass, scaled to fill and centred.
+    """Shows the newest frame, mirrored like a looking-glass, its whole height, centred.
 
     Attributes:
         outline: where the head belongs, as a rectangle in frame pixels (None: no outline).
@@ -78,8 +78,11 @@ class CameraView(QWidget):
             self.update()
 
     def frame_rect(self, frame_w: int, frame_h: int) -> QRectF:
-        """Where the frame is drawn in widget coordinates (fill, keep aspect, centre)."""
-        scale = max(self.width() / frame_w, self.height() / frame_h)
+        """Where the frame is drawn in widget coordinates: its whole height, aspect kept,
+        centred. A view taller than the frame's shape crops its sides (the face is in the
+        middle); a wider one shows bars beside it, never cutting off the head or the chin
+        (filling a wide landscape view cut the outline's top and bottom off)."""
+        scale = self.height() / frame_h
         w, h = frame_w * scale, frame_h * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
