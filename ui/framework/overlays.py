@@ -119,8 +119,13 @@ class HelpOverlay(Overlay):
         self.close_button.setText(tr("help.close", self.language))
 
 
+#: the notice's top edge: below the header of every screen (margin 40 + header), over the
+#: page's title rather than its actions
+TOAST_TOP = 220
+
+
 class Toast(QFrame):
-    """A short notice near the bottom that goes away by itself (the shell times it)."""
+    """A short notice under the header that goes away by itself (the shell times it)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -141,7 +146,10 @@ class Toast(QFrame):
             width = parent.width() - 128
             self.setFixedWidth(width)
             self.adjustSize()
-            self.move(64, parent.height() - self.height() - 160)
+            # under the screen's header, not at the bottom: every page's actions live in
+            # its footer there, and a notice must not hide 提交 or 返回 (touches go through
+            # it, but a resident does not see what is under it)
+            self.move(64, TOAST_TOP)
         self.hide_at = now + seconds
         self.show()
         self.raise_()
