@@ -11,9 +11,9 @@ column                        where it comes from
 ``requests_closed``           the request store: requests closed that day without being done
 ``vouchers_redeemed``         the points ledger: vouchers fulfilled that day
 ``photos_taken``              the photo store: ID photos received that day
-``quiz_completions``          the points ledger: quizzes completed with a points card (the
-                              quiz's reward); a quiz finished without a card is not counted
-                              anywhere yet
+``quiz_completions``          heartbeat counter ``quiz.completed`` (a quiz finished, card
+                              or not); at least the points ledger's quiz rewards that day
+                              (terminals older than the counter)
 ============================  ===========================================================
 
 Days are the center's local calendar days. A part the center does not run (no ledger, no
@@ -34,6 +34,7 @@ from typing import Any
 
 from center.report.usage import UsageLog
 from center.requests.store import RequestStore
+from kiosk.antifraud.quiz_flow import QUIZ_COMPLETED
 from kiosk.platform.atomic_file import write_atomic
 from kiosk.platform.points_config import QUIZ_REASON
 from kiosk.points.ledger import Ledger
@@ -193,7 +194,7 @@ def usage_report(
                 requests_closed=closed,
                 vouchers_redeemed=redeemed.get(day, 0),
                 photos_taken=taken.get(day, 0),
-                quiz_completions=quizzes.get(day, 0),
+                quiz_completions=max(mine.get(QUIZ_COMPLETED, 0), quizzes.get(day, 0)),
             )
         )
     return UsageReport(first, last, tuple(rows), services)

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 QUESTION = "question"
 EXPLANATION = "explanation"
 SCORE = "score"
+#: the usage counter of quizzes finished (to the score), sent in the heartbeat
+QUIZ_COMPLETED = "quiz.completed"
 REWARDING = "rewarding"
 REWARD = "reward"
 STATE_NAMES = (INTRO, QUESTION, EXPLANATION, SCORE, REWARDING, REWARD, DONE)

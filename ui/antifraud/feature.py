@@ -11,7 +11,7 @@ from devices.scan_payload import PayloadKind, ScanEvent
 from kiosk.antifraud import SERVICE
 from kiosk.antifraud.mirror import MirrorFlow
 from kiosk.antifraud.quiz import QuizReward
-from kiosk.antifraud.quiz_flow import QuizFlow
+from kiosk.antifraud.quiz_flow import QUIZ_COMPLETED, SCORE, QuizFlow
 from kiosk.framework.flow import Flow
 from ui.antifraud.screen import AntifraudScreen
 from ui.framework.feature import Feature, Host
@@ -93,6 +93,12 @@ class AntifraudFeature(Feature):
         )
         self.screen.quiz.flow = flow
         self._follow(flow, self.screen.quiz.refresh)
+
+        def completed(_flow: Flow[Any], _old: str, new: str) -> None:
+            if new == SCORE:  # every quiz finished, with a points card or without
+                ctx.counters.add(QUIZ_COMPLETED)
+
+        flow.flow_did_enter_state.append(completed)
         flow.start()
         self.screen.show_page("quiz")
 

@@ -58,11 +58,15 @@ def fill(data_dir: Path, d1: date, d2: date) -> list[str]:
     references: list[str] = []
     try:
         beats = [
-            ("kiosk-a", local(d1, 8), {"sessions": 50, "service.points": 9}),  # baseline
-            (
+            (  # baseline
+                "kiosk-a",
+                local(d1, 8),
+                {"sessions": 50, "service.points": 9, "quiz.completed": 10},
+            ),
+            (  # 5 quizzes finished, 2 of them with a points card (the rewards below)
                 "kiosk-a",
                 local(d1, 12),
-                {"sessions": 57, "service.points": 11, "service.requests": 3},
+                {"sessions": 57, "service.points": 11, "service.requests": 3, "quiz.completed": 15},
             ),
             ("kiosk-b", local(d1, 8), {"sessions": 0}),
             ("kiosk-b", local(d1, 17), {"sessions": 4, "service.id_photo": 4, "fleet.polls": 9}),
@@ -141,17 +145,23 @@ def counted_in_stores(
             if detail.final_at is not None:
                 name = "requests_resolved" if detail.status == "done" else "requests_closed"
                 out[detail.final_at.astimezone().date()][name] += 1
+        rewarded: Counter[date] = Counter()
         for e in ledger.entries():
             if e.kind is EntryKind.POST:
                 out[e.at.date()]["vouchers_redeemed"] += 1
             elif e.kind is EntryKind.EARN and e.reason == QUIZ_REASON:
-                out[e.at.date()]["quiz_completions"] += 1
+                rewarded[e.at.date()] += 1
         assert photos.count() == len(references)
         for reference in references:
             record = photos.record(reference)
             assert record is not None
             out[record.received_at.astimezone().date()]["photos_taken"] += 1
-        for day, counters in usage.daily(days[0], days[-1]).items():
+        daily = usage.daily(days[0], days[-1])
+        for day in days:  # every quiz finished; at least those rewarded (older terminals)
+            finished = daily.get(day, {}).get("quiz.completed", 0)
+            if max(finished, rewarded[day]):
+                out[day]["quiz_completions"] = max(finished, rewarded[day])
+        for day, counters in daily.items():
             out[day]["residents_served"] = counters.get("sessions", 0)
             for name, amount in counters.items():
                 if name.startswith("service."):
@@ -211,7 +221,8 @@ def test_the_csv_matches_the_counts_in_the_stores(
     assert (first["requests_resolved"], second["requests_resolved"]) == ("0", "2")
     assert second["requests_closed"] == "1"
     assert (first["vouchers_redeemed"], second["vouchers_redeemed"]) == ("2", "1")
-    assert (first["quiz_completions"], second["quiz_completions"]) == ("2", "1")
+    # day 1: 5 finished at the kiosk (2 rewarded); day 2: a terminal without the counter
+    assert (first["quiz_completions"], second["quiz_completions"]) == ("5", "1")
     assert (first["photos_taken"], second["photos_taken"]) == ("2", "1")
     assert "fleet.polls" not in out.read_text("utf-8")
 

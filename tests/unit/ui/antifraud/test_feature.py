@@ -92,3 +92,5 @@ def test_quiz_one_question_at_a_time_with_explanations(qtbot: QtBot, shell: Shel
         assert q.explanation.zh_CN in text(shell, "quiz_detail")
         touch(qtbot, find(shell, "quiz_action_0"))
     assert text(shell, "quiz_text") == f"您答对了 {total} 题，共 {total} 题"
+    # counted for the usage report, card or not (the heartbeat sends it to the center)
+    assert shell.ctx.counters.all().get("quiz.completed") == 1
