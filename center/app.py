@@ -44,6 +44,7 @@ from center.points.store import open_center_ledger
 from center.report.usage import CountingFleet, open_usage_log
 from center.requests.api import create_requests_router
 from center.requests.store import RequestStore, open_center_requests
+from center.retention import sweeper
 from center.staff.audit import open_audit_log
 from center.staff.store import open_staff_store
 from center.violations.api import violations_router
@@ -150,6 +151,17 @@ def build_app(data_dir: Path, terminals: Path | None = None) -> FastAPI:
         applications,
         database=database,
         requests=requests,
+    )
+    # personal data past its retention goes on a quiet day too, not only when a store is
+    # written to (after the database's router: the sweeper stops before the pool closes)
+    app.include_router(
+        sweeper(
+            {
+                "photos": photos.purge,
+                "applications": applications.purge,
+                "requests": requests.purge,
+            }
+        )
     )
     # The web console (/console/) for operators, staff and auditors: center/console; its
     # accounts, sessions and audit log on the database, so any app server signs anyone in.
